@@ -1,0 +1,90 @@
+"""Tsunagu portal: the app factory."""
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as default_config
+from .banks.registry import BankRegistry
+from .crypto import TokenCipher
+from .db import close_session, make_engine
+from .extensions import csrf, login_manager
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
+    # templates/, static/ and instance/ live at the project root, beside this package.
+    app = Flask(
+        __name__,
+        root_path=str(ROOT),
+        instance_path=instance_path or str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder="templates",
+        static_folder="static",
+    )
+    app.config.from_mapping(default_config.DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("TSUNAGU")
+    else:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _finish_config(app)
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["db_engine"] = engine
+    app.teardown_appcontext(close_session)
+    if app.config["RUN_MIGRATIONS_ON_START"]:
+        from .migrate import upgrade
+
+        upgrade(engine)
+
+    app.extensions["token_cipher"] = TokenCipher.from_config(app.config["TOKEN_KEYS"])
+    app.extensions["bank_registry"] = _load_registry(app)
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    from . import i18n, security, web_helpers
+
+    i18n.init_app(app)
+    security.init_app(app)
+    web_helpers.init_app(app)
+
+    from .views import register_blueprints
+
+    register_blueprints(app)
+    from . import cli
+
+    cli.init_app(app)
+    if app.config["SCHEDULER_ENABLED"]:
+        from .jobs import start_scheduler
+
+        start_scheduler(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    import os
+
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ.get("DATABASE_URL") or (
+            "sqlite:///" + str(Path(app.instance_path) / "tsunagu.sqlite")
+        )
+    if not app.config.get("SECRET_KEY"):
+        # A random key still works for one process; sessions end at restart. make run and
+        # production deployments set one (README, "Configuration").
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.logger.warning("SECRET_KEY is not set: using a random one for this process")
+
+
+def _load_registry(app: Flask) -> BankRegistry:
+    if app.config.get("BANK_CONNECTIONS") is not None:
+        return BankRegistry.from_mapping(app.config["BANK_CONNECTIONS"])
+    path = app.config.get("BANK_CONNECTIONS_FILE")
+    if path:
+        return BankRegistry.from_file(Path(app.instance_path, path) if not Path(path).is_absolute() else path)
+    default = Path(app.instance_path) / "banks.yaml"
+    if default.exists():
+        return BankRegistry.from_file(default)
+    return BankRegistry({})

@@ -1,0 +1,104 @@
+"""`make run`: the portal and the sandbox bank together, on SQLite under instance/.
+
+First start writes the instance files (secrets, the sandbox's client list, the portal's bank
+connections pointing at the sandbox); later starts reuse them, so consents survive restarts.
+"""
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from werkzeug.serving import run_simple
+
+from .crypto import generate_key
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+SANDBOX_BANKS = ("0001", "0010", "0038", "0310")
+CLIENT_ID = "tsunagu-demo"
+
+
+def _ensure_secrets() -> dict:
+    path = INSTANCE / "dev-secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    data = {"secret_key": secrets.token_hex(32), "token_keys": generate_key(),
+            "client_secret": secrets.token_urlsafe(32), "admin_token": secrets.token_urlsafe(24),
+            "sandbox_secret_key": secrets.token_hex(32)}
+    path.write_text(json.dumps(data, indent=2))
+    path.chmod(0o600)
+    return data
+
+
+def _write_configs(s: dict, portal_port: int, bank_port: int) -> Path:
+    redirects = [f"http://{h}:{portal_port}/oauth/callback" for h in ("127.0.0.1", "localhost")]
+    sandbox_cfg = {
+        "CLIENTS": [{"client_id": CLIENT_ID, "client_secret": s["client_secret"],
+                     "redirect_uris": redirects, "name": "つなぐ (Tsunagu demo)"}],
+        "ADMIN_TOKEN": s["admin_token"], "SECRET_KEY": s["sandbox_secret_key"],
+        "STATE_FILE": str(INSTANCE / "sandbox_bank.sqlite"),
+    }
+    sandbox_path = INSTANCE / "sandbox.json"
+    sandbox_path.write_text(json.dumps(sandbox_cfg, ensure_ascii=False, indent=2))
+    sandbox_path.chmod(0o600)
+    base = f"http://127.0.0.1:{bank_port}/banks"
+    banks = {"banks": {code: {
+        "dialect": "mufg" if code == "0010" else "gmo",
+        "issuer": f"{base}/{code}", "client_id": CLIENT_ID, "client_secret": s["client_secret"],
+        "status_url": f"{base}/{code}/_sandbox/status",
+        "notes": ["これはサンドボックス銀行です。デモ用のログイン: yamada / password"],
+    } for code in SANDBOX_BANKS}}
+    banks_path = INSTANCE / "banks.yaml"
+    banks_path.write_text(yaml.safe_dump(banks, allow_unicode=True, sort_keys=False))
+    banks_path.chmod(0o600)
+    return sandbox_path
+
+
+def _start_sandbox(config: Path, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
+        [sys.executable, "-m", "sandbox_bank", "--port", str(port), "--config", str(config)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    for line in proc.stdout:  # blocks until the sandbox says it listens, or exits
+        if line.startswith("SANDBOX_BANK_READY"):
+            return proc
+        sys.stdout.write(line)
+    raise SystemExit(f"the sandbox bank did not start (exit code {proc.wait()})")
+
+
+def main() -> None:
+    portal_port = int(os.environ.get("PORTAL_PORT", "5000"))
+    bank_port = int(os.environ.get("BANK_PORT", "5001"))
+    INSTANCE.mkdir(exist_ok=True)
+    s = _ensure_secrets()
+    sandbox_config = _write_configs(s, portal_port, bank_port)
+    os.environ.setdefault("TSUNAGU_SECRET_KEY", s["secret_key"])
+    os.environ.setdefault("TSUNAGU_TOKEN_KEYS", s["token_keys"])
+    sandbox = _start_sandbox(sandbox_config, bank_port)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        from . import create_app
+
+        app = create_app()
+        print(f"""
+  つなぐ Tsunagu portal   http://127.0.0.1:{portal_port}/
+  Sandbox bank (NOT a bank) http://127.0.0.1:{bank_port}/
+  Demo bank login: yamada / password   (corporate certificate user: see the sandbox page)
+  Press Ctrl-C to stop both.
+""", flush=True)
+        run_simple("127.0.0.1", portal_port, app, threaded=True, use_reloader=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.terminate()
+        try:
+            sandbox.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            sandbox.kill()
+
+
+if __name__ == "__main__":
+    main()

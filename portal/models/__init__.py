@@ -1,0 +1,19 @@
+"""All tables. Import from here so Alembic and the app see the same metadata."""
+from .banking import Account, BankConnection, RemoteAccount
+from .statements import MatchReview, Statement, StatementAlias
+from .sync import SyncRun
+from .users import LoginAttempt, Membership, Office, User
+
+__all__ = [
+    "Account",
+    "BankConnection",
+    "LoginAttempt",
+    "MatchReview",
+    "Membership",
+    "Office",
+    "RemoteAccount",
+    "Statement",
+    "StatementAlias",
+    "SyncRun",
+    "User",
+]

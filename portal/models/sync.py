@@ -1,0 +1,44 @@
+"""A sync run: the unit of background work and the per-account sync log."""
+from datetime import date, datetime
+
+from sqlalchemy import Index, text
+from sqlmodel import Field, SQLModel
+
+from ._time import utcnow
+
+ACTIVE_STATES = ("queued", "running")
+
+
+class SyncRun(SQLModel, table=True):
+    __tablename__ = "sync_run"
+    # At most one active run per account, enforced by the database itself so two
+    # clicks, a click and the schedule, or two workers can never start a second one.
+    __table_args__ = (
+        Index(
+            "uq_sync_run_active_account",
+            "account_id",
+            unique=True,
+            sqlite_where=text("state IN ('queued', 'running')"),
+            postgresql_where=text("state IN ('queued', 'running')"),
+        ),
+        Index("ix_sync_run_queue", "state", "next_attempt_at"),
+        Index("ix_sync_run_account", "account_id", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
+    trigger: str = Field(max_length=10)  # user | schedule | retry
+    state: str = Field(default="queued", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    attempts: int = Field(default=0)
+    date_from: date | None = None
+    date_to: date | None = None
+    fetched: int = Field(default=0)
+    added: int = Field(default=0)
+    skipped: int = Field(default=0)
+    error_code: str | None = Field(default=None, max_length=40)
+    error_message: str | None = Field(default=None, max_length=500)
+    notice: str | None = Field(default=None, max_length=40)  # e.g. unlinked_accounts

@@ -1,0 +1,35 @@
+"""Users, offices (事業所, the tenant) and who belongs where."""
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from ._time import utcnow
+
+
+class Office(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    password_hash: str = Field(max_length=300)
+    locale: str | None = Field(default=None, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    office_id: int = Field(foreign_key="office.id", index=True)
+    role: str = Field(default="owner", max_length=20)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed logins per e-mail, for throttling; kept in the database so every worker sees it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, index=True)
+    failed_at: datetime = Field(default_factory=utcnow, index=True)

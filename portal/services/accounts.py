@@ -1,0 +1,116 @@
+"""Accounts (口座): kinds a bank offers, registration, listing, selection of bank-side accounts."""
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..banks import catalog
+from ..banks.registry import DEFAULT_KINDS, BankRegistry
+from ..models import Account, RemoteAccount, SyncRun
+from ..models.sync import ACTIVE_STATES
+
+
+class AccountError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class KindChoice:
+    key: str  # "api:<kind>" or "manual:<kind>"
+    label: str  # e.g. みずほ銀行(法人)API
+    api: bool
+    history_months: int | None
+
+
+def bank_name(code: str) -> str:
+    return catalog.display_name(code)
+
+
+def kinds_for_bank(registry: BankRegistry, code: str) -> list[KindChoice]:
+    name = bank_name(code)
+    bank = registry.get(code)
+    choices = []
+    if bank is not None:
+        for kind in bank.kinds:
+            suffix = "API" if bank.api_suffix else ""
+            choices.append(KindChoice(f"api:{kind.key}", f"{name}({kind.label}){suffix}", True,
+                                      kind.history_months))
+        if not bank.api_suffix:
+            return choices  # every kind of such a bank is API (e.g. 0038)
+    for kind in DEFAULT_KINDS:
+        choices.append(KindChoice(f"manual:{kind['key']}", f"{name}({kind['label']})", False, None))
+    return choices
+
+
+def register_account(session: Session, registry: BankRegistry, *, office_id: int, bank_code: str,
+                     kind_key: str, name: str | None) -> Account:
+    choice = next((c for c in kinds_for_bank(registry, bank_code) if c.key == kind_key), None)
+    if choice is None or catalog.get(bank_code) is None:
+        raise AccountError("unknown_kind")
+    method, _, kind = kind_key.partition(":")
+    account = Account(office_id=office_id, name=(name or "").strip() or choice.label,
+                      bank_code=bank_code, kind=kind, sync_method=method)
+    session.add(account)
+    session.commit()
+    return account
+
+
+def get_account(session: Session, office_id: int, account_id: int) -> Account | None:
+    return session.exec(
+        select(Account).where(Account.id == account_id, Account.office_id == office_id)
+    ).first()
+
+
+def list_accounts(session: Session, office_id: int) -> list[Account]:
+    return list(session.exec(
+        select(Account).where(Account.office_id == office_id).order_by(Account.id)
+    ))
+
+
+def latest_runs(session: Session, account_ids: list[int]) -> dict[int, SyncRun]:
+    """The newest run of each account, in one query (no N+1 on the home page)."""
+    if not account_ids:
+        return {}
+    newest = (select(func.max(SyncRun.id)).where(SyncRun.account_id.in_(account_ids))
+              .group_by(SyncRun.account_id))
+    runs = session.exec(select(SyncRun).where(SyncRun.id.in_(newest)))
+    return {run.account_id: run for run in runs}
+
+
+def has_active_run(session: Session, account_id: int) -> bool:
+    return session.exec(
+        select(SyncRun.id).where(SyncRun.account_id == account_id, SyncRun.state.in_(ACTIVE_STATES))
+    ).first() is not None
+
+
+def selectable_remotes(session: Session, account: Account) -> list[RemoteAccount]:
+    """Bank-side accounts of this account's consent that no other account is mapped to."""
+    if account.connection_id is None:
+        return []
+    taken = select(Account.remote_account_id).where(
+        Account.remote_account_id.is_not(None), Account.id != account.id)
+    return list(session.exec(
+        select(RemoteAccount).where(
+            RemoteAccount.connection_id == account.connection_id,
+            RemoteAccount.office_id == account.office_id,
+            RemoteAccount.id.not_in(taken),
+        ).order_by(RemoteAccount.branch_code, RemoteAccount.remote_id)
+    ))
+
+
+def map_remote(session: Session, account: Account, remote_account_id: int) -> None:
+    allowed = {r.id for r in selectable_remotes(session, account)}
+    if remote_account_id not in allowed:
+        raise AccountError("remote_not_selectable")
+    remote = session.get(RemoteAccount, remote_account_id)
+    remote.linked = True
+    account.remote_account_id = remote.id
+    account.currency = remote.currency
+    if account.sync_state == "needs_selection":
+        account.sync_state = "done" if account.last_synced_at else "never"
+    session.commit()
+
+
+def accounts_of_connection(session: Session, conn) -> list[Account]:
+    return list(session.exec(select(Account).where(
+        Account.connection_id == conn.id, Account.office_id == conn.office_id).order_by(Account.id)))

@@ -1,0 +1,115 @@
+"""Statements: idempotent bulk upsert, keyset-paginated listing, manual entry."""
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, insert, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from ..models import Account, Statement, StatementAlias
+from ..models._time import utcnow
+from ..statements.normalize import norm_description
+
+
+def _insert_ignoring_duplicates(session: Session):
+    table = Statement.__table__
+    name = session.get_bind().dialect.name
+    if name == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing()
+    if name == "postgresql":
+        return pg_insert(table).on_conflict_do_nothing()
+    return insert(table)
+
+
+def upsert_statements(session: Session, account: Account, rows: list[dict]) -> int:
+    """Insert rows whose dedupe_key the account does not hold yet; returns how many were new.
+
+    One SELECT for the page's keys and one executemany insert: no per-row round trips.
+    The caller commits, together with the sync's progress.
+    """
+    if not rows:
+        return 0
+    keys = [r["dedupe_key"] for r in rows]
+    held = set(session.exec(select(Statement.dedupe_key).where(
+        Statement.account_id == account.id, Statement.dedupe_key.in_(keys))))
+    held |= set(session.exec(select(StatementAlias.dedupe_key).where(
+        StatementAlias.account_id == account.id, StatementAlias.dedupe_key.in_(keys))))
+    now = utcnow()
+    fresh, seen = [], set()
+    for r in rows:
+        key = r["dedupe_key"]
+        if key in held or key in seen:
+            continue
+        seen.add(key)
+        fresh.append({
+            "office_id": account.office_id, "account_id": account.id, "created_at": now,
+            "description_norm": norm_description(r.get("description") or ""),
+            "value_date": None, "balance_after": None, "sync_run_id": None, **r,
+        })
+    if fresh:
+        session.execute(_insert_ignoring_duplicates(session), fresh)
+    return len(fresh)
+
+
+def count_statements(session: Session, account_id: int) -> int:
+    return session.exec(select(func.count()).select_from(Statement)
+                        .where(Statement.account_id == account_id)).one()
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    rows: list[Statement]
+    next_cursor: str | None
+
+
+def list_statements(session: Session, account: Account, *, limit: int,
+                    date_from: date | None = None, date_to: date | None = None,
+                    cursor: str | None = None) -> StatementPage:
+    """Newest first, keyset-paginated on (transaction_date, id): stable and index-backed."""
+    q = select(Statement).where(Statement.account_id == account.id,
+                                Statement.office_id == account.office_id)
+    if date_from:
+        q = q.where(Statement.transaction_date >= date_from)
+    if date_to:
+        q = q.where(Statement.transaction_date <= date_to)
+    after = parse_cursor(cursor)
+    if after:
+        d, i = after
+        q = q.where(or_(Statement.transaction_date < d,
+                        (Statement.transaction_date == d) & (Statement.id < i)))
+    rows = list(session.exec(q.order_by(Statement.transaction_date.desc(), Statement.id.desc())
+                             .limit(limit + 1)))
+    nxt = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        nxt = f"{rows[-1].transaction_date.isoformat()}_{rows[-1].id}"
+    return StatementPage(rows, nxt)
+
+
+def parse_cursor(cursor: str | None) -> tuple[date, int] | None:
+    if not cursor:
+        return None
+    try:
+        d, _, i = cursor.partition("_")
+        return date.fromisoformat(d), int(i)
+    except ValueError:
+        return None
+
+
+def totals(session: Session, account_id: int) -> tuple[int, int]:
+    count, total = session.exec(select(func.count(), func.coalesce(func.sum(Statement.amount), 0))
+                                .where(Statement.account_id == account_id)).one()
+    return int(count), int(total)
+
+
+def add_manual(session: Session, account: Account, *, transaction_date: date, description: str,
+               amount: int, balance_after: int | None) -> None:
+    row = {"transaction_date": transaction_date, "amount": amount, "description": description.strip(),
+           "balance_after": balance_after, "source": "manual",
+           "dedupe_key": f"manual:{uuid.uuid4().hex}"}
+    upsert_statements(session, account, [row])
+    account.statement_count = count_statements(session, account.id)
+    session.commit()
+

@@ -1,0 +1,72 @@
+"""Sync runs as a queue in the database: request, claim atomically, finish, retry later."""
+from datetime import datetime
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from ..models import Account, SyncRun
+from ..models._time import utcnow
+from ..models.sync import ACTIVE_STATES
+
+
+class SyncRequestError(ValueError):
+    pass
+
+
+def active_run(session: Session, account_id: int) -> SyncRun | None:
+    return session.exec(select(SyncRun).where(
+        SyncRun.account_id == account_id, SyncRun.state.in_(ACTIVE_STATES))).first()
+
+
+def request_sync(session: Session, account: Account, *, trigger: str,
+                 not_before: datetime | None = None) -> SyncRun:
+    """Queue a run, or return the one already queued or running (never a second one)."""
+    if account.sync_method != "api" or account.connection_id is None:
+        raise SyncRequestError("not_linked")
+    existing = active_run(session, account.id)
+    if existing is not None:
+        return existing
+    run = SyncRun(office_id=account.office_id, account_id=account.id, trigger=trigger,
+                  next_attempt_at=not_before)
+    session.add(run)
+    account.sync_state = "queued"
+    try:
+        session.commit()
+    except IntegrityError:
+        # Another request won the race; the partial unique index refused ours.
+        session.rollback()
+        return active_run(session, account.id)
+    return run
+
+
+def claim_next(session: Session) -> int | None:
+    """Take the oldest due run; safe with many workers (SKIP LOCKED on PostgreSQL)."""
+    now = utcnow()
+    due = (select(SyncRun.id)
+           .where(SyncRun.state == "queued",
+                  or_(SyncRun.next_attempt_at.is_(None), SyncRun.next_attempt_at <= now))
+           .order_by(SyncRun.id).limit(1))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == due.scalar_subquery(), SyncRun.state == "queued")
+        .values(state="running", started_at=now, attempts=SyncRun.attempts + 1)
+        .returning(SyncRun.id)).first()
+    session.commit()
+    return claimed[0] if claimed else None
+
+
+def requeue_stale(session: Session, older_than: datetime) -> int:
+    """Runs left 'running' by a process that died go back to the queue."""
+    result = session.execute(update(SyncRun).where(
+        SyncRun.state == "running", SyncRun.started_at < older_than).values(state="queued"))
+    session.commit()
+    return result.rowcount
+
+
+def runs_for_account(session: Session, office_id: int, account_id: int, limit: int = 50):
+    return list(session.exec(
+        select(SyncRun).where(SyncRun.account_id == account_id, SyncRun.office_id == office_id)
+        .order_by(SyncRun.id.desc()).limit(limit)))

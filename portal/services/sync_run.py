@@ -1,0 +1,208 @@
+"""Executing one sync run: tokens, bank-side accounts, balance, statements page by page."""
+import logging
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from ..banks.client import BankClient
+from ..banks.errors import BankApiError, BankUnavailable, RateLimited, ReauthRequired
+from ..banks.registry import BankApi, BankRegistry
+from ..crypto import TokenCipher
+from ..db import session_scope
+from ..models import Account, BankConnection, RemoteAccount, SyncRun
+from ..models._time import utcnow
+from . import accounts as accounts_svc
+from .connections import access_token, mark_reauth
+from .statements import count_statements, upsert_statements
+
+log = logging.getLogger(__name__)
+JST = ZoneInfo("Asia/Tokyo")
+MAX_ATTEMPTS = 6
+
+
+@dataclass(frozen=True)
+class SyncContext:
+    registry: BankRegistry
+    cipher: TokenCipher
+    overlap_days: int = 7
+    http_timeout: float = 15.0
+    max_retry_wait: float = 30.0
+
+    def client(self, bank: BankApi) -> BankClient:
+        return BankClient(bank.api_base, bank.dialect, bank.client_id,
+                          timeout=self.http_timeout, max_retry_wait=self.max_retry_wait)
+
+
+def today_jst() -> date:
+    return datetime.now(JST).date()
+
+
+def minor_units(amount: Decimal, currency: str) -> int:
+    return int(amount if currency == "JPY" else (amount * 100).to_integral_value())
+
+
+def months_back(day: date, months: int) -> date:
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(y, m + 1, min(day.day, 28))
+
+
+def earliest_available(account: Account, bank: BankApi, today: date | None = None) -> date:
+    """The oldest date the bank still gives for this kind of account."""
+    kind = bank.kind(account.kind)
+    return months_back(today or today_jst(), kind.history_months if kind else 1)
+
+
+def fetch_window(account: Account, bank: BankApi, overlap_days: int) -> tuple[date, date]:
+    """From (last synced date − overlap) or the chosen start, never before what the bank keeps.
+
+    A start moved earlier than anything fetched so far backfills from the new start.
+    """
+    today = today_jst()
+    earliest = earliest_available(account, bank, today)
+    start = account.period_start or earliest
+    backfill = account.fetched_from is None or start < account.fetched_from
+    if (not backfill and account.synced_through
+            and account.synced_through - timedelta(days=overlap_days) > start):
+        start = account.synced_through - timedelta(days=overlap_days)
+    return max(start, earliest), today
+
+
+def missing_range(account: Account, window_start: date) -> tuple[date, date] | None:
+    """Days that fell out of the bank's window while we were not syncing (a lapse)."""
+    if account.synced_through and account.synced_through + timedelta(days=1) < window_start:
+        return account.synced_through + timedelta(days=1), window_start - timedelta(days=1)
+    return None
+
+
+def execute(engine: Engine, ctx: SyncContext, run_id: int) -> None:
+    with session_scope(engine) as session:
+        run = session.get(SyncRun, run_id)
+        account = session.get(Account, run.account_id)
+        try:
+            _sync(session, ctx, run, account)
+        except ReauthRequired as exc:
+            session.rollback()
+            conn = session.get(BankConnection, account.connection_id)
+            if conn is not None and conn.state == "active":
+                mark_reauth(session, conn, "token_rejected")
+            _finish(session, run, account, "failed", exc.code, str(exc))
+        except (RateLimited, BankUnavailable) as exc:
+            session.rollback()
+            _retry_later(session, run, account, exc)
+        except BankApiError as exc:
+            session.rollback()
+            _finish(session, run, account, "failed", exc.code, str(exc))
+        except Exception:
+            session.rollback()
+            log.exception("sync run %s failed unexpectedly", run_id)
+            _finish(session, run, account, "failed", "internal_error", "unexpected error")
+
+
+def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account) -> None:
+    bank = ctx.registry.get(account.bank_code)
+    conn = session.get(BankConnection, account.connection_id) if account.connection_id else None
+    if bank is None or conn is None:
+        _finish(session, run, account, "failed", "not_linked", "account has no bank consent")
+        return
+    account.sync_state = "running"
+    session.commit()
+    token = access_token(session, ctx.cipher, bank, conn)
+    client = ctx.client(bank)
+    _refresh_remotes(session, client, token, conn)
+    if account.remote_account_id is None:
+        choices = accounts_svc.selectable_remotes(session, account)
+        if len(choices) == 1 and _remote_count(session, conn.id) == 1:
+            accounts_svc.map_remote(session, account, choices[0].id)
+        else:
+            _finish(session, run, account, "needs_selection", "needs_selection",
+                    "choose the bank-side account to sync")
+            return
+    remote = session.get(RemoteAccount, account.remote_account_id)
+    if _unlinked_remotes(session, conn.id):
+        run.notice = "unlinked_accounts"
+    for bal in client.balances(token, remote.remote_id):
+        if bal.remote_id == remote.remote_id:
+            account.balance = minor_units(bal.balance, bal.currency)
+            account.balance_date = bal.base_date
+    date_from, date_to = fetch_window(account, bank, ctx.overlap_days)
+    run.date_from, run.date_to = date_from, date_to
+    gap = missing_range(account, date_from)
+    if gap:
+        account.gap_from, account.gap_to = gap
+    session.commit()
+    for page in client.transaction_pages(token, remote.remote_id, date_from, date_to):
+        rows = [_row(t, run.id) for t in page.transactions]
+        added = upsert_statements(session, account, rows)
+        run.fetched += len(rows)
+        run.added += added
+        run.skipped += len(rows) - added
+        session.commit()  # the page and the progress together
+    account.synced_through = date_to
+    account.fetched_from = min(date_from, account.fetched_from or date_from)
+    account.last_synced_at = utcnow()
+    account.statement_count = count_statements(session, account.id)
+    _finish(session, run, account, "done", None, None)
+
+
+def _row(t, run_id: int) -> dict:
+    return {"transaction_date": t.transaction_date, "value_date": t.value_date,
+            "amount": minor_units(t.amount, t.currency), "description": t.remarks,
+            "balance_after": (minor_units(t.balance_after, t.currency)
+                              if t.balance_after is not None else None),
+            "source": "api", "dedupe_key": f"api:{t.item_key}", "sync_run_id": run_id}
+
+
+def _refresh_remotes(session: Session, client: BankClient, token: str, conn: BankConnection):
+    held = {r.remote_id: r for r in session.exec(
+        select(RemoteAccount).where(RemoteAccount.connection_id == conn.id))}
+    now = utcnow()
+    for info in client.list_accounts(token):
+        row = held.get(info.remote_id) or RemoteAccount(
+            office_id=conn.office_id, connection_id=conn.id, remote_id=info.remote_id)
+        row.branch_code, row.branch_name = info.branch_code, info.branch_name
+        row.account_type_code, row.account_type_name = info.account_type_code, info.account_type_name
+        row.masked_number, row.account_name = info.masked_number, info.account_name
+        row.currency, row.seen_at = info.currency or "JPY", now
+        session.add(row)
+    session.commit()
+
+
+def _unlinked_remotes(session: Session, connection_id: int) -> list[RemoteAccount]:
+    """Bank-side accounts this consent sees that nobody linked or mapped yet."""
+    mapped = select(Account.remote_account_id).where(Account.remote_account_id.is_not(None))
+    return list(session.exec(select(RemoteAccount).where(
+        RemoteAccount.connection_id == connection_id, RemoteAccount.linked.is_(False),
+        RemoteAccount.id.not_in(mapped))))
+
+
+def _remote_count(session: Session, connection_id: int) -> int:
+    return len(session.exec(select(RemoteAccount.id).where(
+        RemoteAccount.connection_id == connection_id)).all())
+
+
+def _finish(session: Session, run: SyncRun, account: Account, state: str, code: str | None,
+            message: str | None) -> None:
+    run.state, run.error_code, run.error_message = state, code, message
+    run.finished_at = utcnow()
+    account.sync_state = state
+    account.sync_error_code = code
+    session.commit()
+
+
+def _retry_later(session: Session, run: SyncRun, account: Account, exc) -> None:
+    """Keep what was committed; come back after Retry-After (with jitter), then finish."""
+    if run.attempts >= MAX_ATTEMPTS:
+        _finish(session, run, account, "failed", exc.code, str(exc))
+        return
+    wait = exc.retry_after if exc.retry_after else 30 * 2 ** (run.attempts - 1)
+    run.state, run.error_code, run.error_message = "queued", exc.code, str(exc)
+    run.trigger = "retry"
+    run.next_attempt_at = utcnow() + timedelta(seconds=wait + random.uniform(0, min(wait, 30) * 0.2))
+    account.sync_state = "queued"
+    account.sync_error_code = exc.code
+    session.commit()

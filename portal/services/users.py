@@ -1,0 +1,84 @@
+"""Sign-up, log-in with throttling, and the office each user works in."""
+from datetime import timedelta
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..models import LoginAttempt, Membership, Office, User
+from ..models._time import utcnow
+
+# Hash of a random password: checked when the e-mail is unknown, so timing does not tell.
+_DUMMY_HASH = generate_password_hash("tsunagu-timing-equaliser")
+
+
+class SignupError(ValueError):
+    pass
+
+
+class LoginThrottled(Exception):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def sign_up(session: Session, *, email: str, password: str, office_name: str) -> User:
+    email = normalise_email(email)
+    if session.exec(select(User).where(User.email == email)).first():
+        raise SignupError("email_taken")
+    user = User(email=email, password_hash=generate_password_hash(password))
+    office = Office(name=office_name.strip())
+    session.add(user)
+    session.add(office)
+    session.flush()
+    session.add(Membership(user_id=user.id, office_id=office.id, role="owner"))
+    session.commit()
+    return user
+
+
+def authenticate(session: Session, *, email: str, password: str, max_failures: int,
+                 lock_seconds: int) -> User | None:
+    email = normalise_email(email)
+    since = utcnow() - timedelta(seconds=lock_seconds)
+    failures = session.exec(
+        select(func.count()).select_from(LoginAttempt)
+        .where(LoginAttempt.email == email, LoginAttempt.failed_at >= since)
+    ).one()
+    if failures >= max_failures:
+        raise LoginThrottled()
+    user = session.exec(select(User).where(User.email == email)).first()
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    if user is None or not ok:
+        session.add(LoginAttempt(email=email))
+        session.commit()
+        return None
+    session.exec(delete(LoginAttempt).where(LoginAttempt.email == email))
+    session.commit()
+    return user
+
+
+def office_of(session: Session, user_id: int) -> int | None:
+    return session.exec(
+        select(Membership.office_id).where(Membership.user_id == user_id).order_by(Membership.id)
+    ).first()
+
+
+def load_session_user(session: Session, user_id: int):
+    from ..web_helpers import SessionUser
+
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    office_id = office_of(session, user.id)
+    if office_id is None:
+        return None
+    return SessionUser(id=user.id, email=user.email, office_id=office_id, locale=user.locale)
+
+
+def set_locale(session: Session, user_id: int, locale: str) -> None:
+    user = session.get(User, user_id)
+    if user is not None:
+        user.locale = locale
+        session.commit()

@@ -1,0 +1,45 @@
+"""What one account row on home needs, gathered for many accounts in a fixed number of queries."""
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlmodel import Session, select
+
+from ..models import Account, BankConnection, SyncRun
+from ..services import accounts as accounts_svc
+from ..services import reauth
+
+
+@dataclass
+class AccountRow:
+    account: Account
+    bank_name: str
+    connection: BankConnection | None
+    run: SyncRun | None
+    api_configured: bool
+
+    @property
+    def polling(self) -> bool:
+        return self.account.sync_state in ("queued", "running")
+
+    @property
+    def needs_reauth(self) -> bool:
+        return self.connection is not None and self.connection.state != "active"
+
+    @property
+    def consent_warning(self) -> bool:
+        return (not self.needs_reauth and self.account.remote_account_id is not None
+                and reauth.needs_attention(self.connection))
+
+
+def build(session: Session, accounts: list[Account]) -> list[AccountRow]:
+    registry = current_app.extensions["bank_registry"]
+    runs = accounts_svc.latest_runs(session, [a.id for a in accounts])
+    conn_ids = {a.connection_id for a in accounts if a.connection_id}
+    conns = {c.id: c for c in session.exec(
+        select(BankConnection).where(BankConnection.id.in_(conn_ids)))} if conn_ids else {}
+    return [AccountRow(a, accounts_svc.bank_name(a.bank_code), conns.get(a.connection_id),
+                       runs.get(a.id), registry.get(a.bank_code) is not None) for a in accounts]
+
+
+def build_one(session: Session, account: Account) -> AccountRow:
+    return build(session, [account])[0]

@@ -1,0 +1,65 @@
+"""口座の一覧・登録: the list, the bank picker, the kind picker, the completion page."""
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..banks import catalog
+from ..db import get_session
+from ..forms import RegisterAccountForm
+from ..services import accounts as accounts_svc
+from ..web_helpers import is_htmx, or_404, see_other
+from . import account_rows
+
+bp = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+
+@bp.get("/")
+@login_required
+def index():
+    session = get_session()
+    rows = account_rows.build(session, accounts_svc.list_accounts(session, current_user.office_id))
+    return render_template("accounts/index.html", rows=rows)
+
+
+@bp.get("/new")
+@login_required
+def new():
+    q = request.args.get("q", "").strip()[:50]
+    results = catalog.search(q, limit=30) if q else []
+    api_codes = set(current_app.extensions["bank_registry"].codes())
+    if is_htmx() and request.headers.get("HX-Target") == "bank-results":
+        return render_template("accounts/_bank_results.html", q=q, results=results,
+                               api_codes=api_codes)
+    featured = [catalog.get(c) for c in sorted(api_codes) if catalog.get(c)]
+    return render_template("accounts/new.html", q=q, results=results, api_codes=api_codes,
+                           featured=featured)
+
+
+@bp.route("/new/<bank_code>", methods=["GET", "POST"])
+@login_required
+def choose_kind(bank_code: str):
+    entry = or_404(catalog.get(bank_code))
+    registry = current_app.extensions["bank_registry"]
+    kinds = accounts_svc.kinds_for_bank(registry, bank_code)
+    form = RegisterAccountForm()
+    form.kind.choices = [(k.key, k.label) for k in kinds]
+    if form.validate_on_submit():
+        account = accounts_svc.register_account(
+            get_session(), registry, office_id=current_user.office_id, bank_code=bank_code,
+            kind_key=form.kind.data, name=form.name.data)
+        return see_other("accounts.registered", account_id=account.id)
+    return render_template("accounts/choose_kind.html", entry=entry, kinds=kinds, form=form,
+                           bank_name=accounts_svc.bank_name(bank_code)), 400 if form.errors else 200
+
+
+@bp.get("/<int:account_id>/registered")
+@login_required
+def registered(account_id: int):
+    account = or_404(accounts_svc.get_account(get_session(), current_user.office_id, account_id))
+    return render_template("accounts/registered.html", account=account,
+                           bank_name=accounts_svc.bank_name(account.bank_code),
+                           api=account.sync_method == "api")
+
+
+def not_api_message():
+    return _("この口座はAPI連携に対応していません。")

@@ -1,0 +1,82 @@
+"""Sign up, log in, log out, language."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..db import get_session
+from ..forms import LoginForm, SignupForm
+from ..services import users
+from ..web_helpers import see_other
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect after login would be a phishing aid.
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("home.index")
+
+
+def _start_session(user) -> None:
+    lang = session.get("lang")
+    session.clear()  # a fresh session at login: nothing from before survives
+    if lang:
+        session["lang"] = lang
+    login_user(users.load_session_user(get_session(), user.id))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = users.sign_up(get_session(), email=form.email.data, password=form.password.data,
+                                 office_name=form.office_name.data)
+        except users.SignupError:
+            form.email.errors.append(_("このメールアドレスは登録済みです。"))
+        else:
+            _start_session(user)
+            flash(_("ようこそ。事業所「%(name)s」を作成しました。", name=form.office_name.data), "success")
+            return see_other("home.index")
+    return render_template("auth/signup.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = users.authenticate(
+                get_session(), email=form.email.data, password=form.password.data,
+                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                lock_seconds=current_app.config["LOGIN_LOCK_SECONDS"])
+        except users.LoginThrottled:
+            form.email.errors.append(_("ログインの失敗が続いたため、しばらくしてからお試しください。"))
+            return render_template("auth/login.html", form=form), 429
+        if user is None:
+            form.password.errors.append(_("メールアドレスまたはパスワードが違います。"))
+        else:
+            _start_session(user)
+            return redirect(_safe_next(request.args.get("next")), code=303)
+    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    return see_other("auth.login")
+
+
+@bp.post("/lang")
+def set_language():
+    lang = request.form.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            users.set_locale(get_session(), current_user.id, lang)
+    return redirect(_safe_next(request.form.get("next")), code=303)

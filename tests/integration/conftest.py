@@ -1,0 +1,66 @@
+"""Integration: the real sandbox bank process and a real portal server, over real HTTP."""
+import secrets
+import threading
+
+import httpx
+import pytest
+from werkzeug.serving import make_server
+
+from portal import create_app
+from tests.conftest import portal_config
+from tests.sandbox_server import start_sandbox
+
+SANDBOX_BANKS = {"0001": "gmo", "0010": "mufg", "0038": "gmo", "0310": "gmo"}
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory):
+    server = start_sandbox(tmp_path_factory.mktemp("sandbox"))
+    yield server
+    server.stop()
+
+
+class _LateApp:
+    """Lets the server pick its port before the app (whose config needs the port) exists."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+class LivePortal:
+    def __init__(self, app, url, client_id):
+        self.app, self.url, self.client_id = app, url, client_id
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
+
+
+def bank_connections(sandbox, client_id, client_secret, **extra):
+    return {"banks": {code: {"dialect": dialect, "issuer": sandbox.bank_url(code),
+                             "client_id": client_id, "client_secret": client_secret,
+                             "status_url": f"{sandbox.bank_url(code)}/_sandbox/status", **extra}
+                      for code, dialect in SANDBOX_BANKS.items()}}
+
+
+@pytest.fixture
+def live_portal(tmp_path, sandbox, request):
+    """A portal served on a free port, registered at the sandbox as its own OAuth client."""
+    marker = request.node.get_closest_marker("portal_config")
+    overrides = marker.kwargs if marker else {}
+    late = _LateApp()
+    server = make_server("127.0.0.1", 0, late, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    client_id, client_secret = f"portal-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+    sandbox.register_client(client_id=client_id, client_secret=client_secret,
+                            redirect_uris=[f"{url}/oauth/callback"], name="つなぐ (test)")
+    cfg = portal_config(tmp_path, BANK_CONNECTIONS=bank_connections(sandbox, client_id, client_secret),
+                        SCHEDULER_ENABLED=True, SYNC_DISPATCH_SECONDS=0.2, **overrides)
+    late.app = create_app(cfg, instance_path=str(tmp_path / "instance"))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield LivePortal(late.app, url, client_id)
+    server.shutdown()
+    late.app.extensions["stop_background"]()
+    late.app.extensions["db_engine"].dispose()

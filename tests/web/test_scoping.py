@@ -1,0 +1,59 @@
+"""Every route and partial: 404 for another office's ids, login for anonymous users."""
+import pytest
+
+from tests.conftest import Auth
+
+GETS = ["/accounts/{id}/registered", "/accounts/{id}/connect", "/accounts/{id}/status",
+        "/accounts/{id}/select", "/accounts/{id}/statements", "/accounts/{id}/statements/new"]
+POSTS = ["/accounts/{id}/sync", "/accounts/{id}/select", "/accounts/{id}/connect",
+         "/accounts/{id}/statements/new"]
+
+
+@pytest.fixture
+def foreign_account(app):
+    """An account of another office, and a client logged in as a different office."""
+    owner = Auth(app.test_client())
+    owner.signup(email="a@example.jp", office="A商店")
+    resp = owner.post("/accounts/new/0001", {"kind": "api:personal", "name": "A の口座"})
+    account_id = int(resp.headers["Location"].split("/")[2])
+    other = Auth(app.test_client())
+    other.signup(email="b@example.jp", office="B商店")
+    return account_id, owner, other
+
+
+@pytest.mark.parametrize("path", GETS)
+def test_get_of_another_office_is_404(foreign_account, path):
+    account_id, owner, other = foreign_account
+    assert owner.client.get(path.format(id=account_id)).status_code in (200, 303)
+    assert other.client.get(path.format(id=account_id)).status_code == 404
+    htmx = other.client.get(path.format(id=account_id), headers={"HX-Request": "true"})
+    assert htmx.status_code == 404
+
+
+@pytest.mark.parametrize("path", POSTS)
+def test_post_to_another_office_is_404(foreign_account, path):
+    account_id, _owner, other = foreign_account
+    resp = other.post(path.format(id=account_id), {"remote_account": "1", "kind": "x"})
+    assert resp.status_code == 404
+
+
+def test_foreign_account_not_listed(foreign_account):
+    _account_id, _owner, other = foreign_account
+    assert "A の口座" not in other.client.get("/").get_data(as_text=True)
+    assert "A の口座" not in other.client.get("/accounts/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/", "/accounts/new", "/accounts/new/0001"]
+                         + [p.format(id=1) for p in GETS])
+def test_anonymous_is_sent_to_login(client, path):
+    resp = client.get(path)
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    htmx = client.get(path, headers={"HX-Request": "true"})
+    assert htmx.status_code == 401
+    assert "/login" in htmx.headers["HX-Redirect"]
+
+
+def test_unknown_ids_are_404(auth, client):
+    auth.signup()
+    assert client.get("/accounts/999/statements").status_code == 404
+    assert client.get("/accounts/new/9999").status_code == 404
