@@ -1,0 +1,196 @@
+"""CSV history → bank API cutover: link rows both sources hold, never merge silently.
+
+Rules (c)/(d) of the matching notes. Candidates for an incoming (API) row are
+existing (CSV) rows with the exact amount, within 3 days or on the same value
+date, not yet linked, inside [first incoming date, last existing date]. Links are
+made in global passes (equal balance, then description score 3, 2, 1) with a
+claimed set; a pass links a pair only when each side is the other's single
+candidate at that level. A score of 0 is never linked, even with an equal
+balance: such pairs go to review with the reasons shown.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from .normalize import SCORE_LABELS_JA, description_score
+
+MAX_DAY_GAP = 3
+LEVELS: tuple[str | int, ...] = ("balance", 3, 2, 1)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """A row already in the ledger (from CSV)."""
+
+    id: Hashable
+    transaction_date: date
+    amount: int
+    description: str
+    balance_after: int | None = None
+    value_date: date | None = None
+    linked: bool = False  # already carries a key of the other source
+
+
+@dataclass(frozen=True)
+class IncomingRow:
+    """A row fetched from the bank API."""
+
+    key: Hashable
+    transaction_date: date
+    amount: int
+    description: str
+    balance_after: int | None = None
+    value_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Ambiguity:
+    incoming_key: Hashable
+    candidate_ids: list[Hashable]
+    reasons: list[str]  # one line per candidate, same order, for the review screen
+
+
+@dataclass
+class CutoverResult:
+    links: list[tuple[Hashable, Hashable]] = field(default_factory=list)  # (existing, incoming)
+    new: list[Hashable] = field(default_factory=list)
+    ambiguous: list[Ambiguity] = field(default_factory=list)
+    link_levels: dict[Hashable, str | int] = field(default_factory=dict)  # incoming → level
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    row: LedgerRow
+    score: int
+    day_gap: int
+    balance_equal: bool
+    balance_conflict: bool  # both sides know the balance and it differs
+
+    def qualifies(self, level: str | int) -> bool:
+        if level == "balance":
+            return self.balance_equal
+        return self.score >= int(level)
+
+    def linkable(self, level: str | int) -> bool:
+        return self.score >= 1 and (level == "balance" or not self.balance_conflict)
+
+    def reason(self) -> str:
+        parts = ["金額一致", f"日付差{self.day_gap}日", SCORE_LABELS_JA[self.score]]
+        if self.balance_equal:
+            parts.append("残高一致")
+        elif self.balance_conflict:
+            parts.append("残高不一致")
+        return f"{self.row.id}: " + "・".join(parts)
+
+
+def _candidates(inc: IncomingRow, pool: Sequence[LedgerRow]) -> list[_Candidate]:
+    found = []
+    for row in pool:
+        gap = abs((row.transaction_date - inc.transaction_date).days)
+        same_value_date = inc.value_date is not None and inc.value_date == row.value_date
+        if row.amount != inc.amount or (gap > MAX_DAY_GAP and not same_value_date):
+            continue
+        both = inc.balance_after is not None and row.balance_after is not None
+        equal = both and inc.balance_after == row.balance_after
+        score = description_score(row.description, inc.description)
+        found.append(_Candidate(row, score, gap, equal, both and not equal))
+    return found
+
+
+def match_cutover(existing: Sequence[LedgerRow], incoming: Sequence[IncomingRow]) -> CutoverResult:
+    result = CutoverResult()
+    if not existing or not incoming:
+        result.new = [i.key for i in incoming]
+        return result
+    start = min(i.transaction_date for i in incoming)
+    end = max(e.transaction_date for e in existing)
+    pool = [e for e in existing if not e.linked and start <= e.transaction_date <= end]
+    cands: dict[Hashable, list[_Candidate]] = {}
+    for inc in incoming:
+        if start <= inc.transaction_date <= end:
+            cands[inc.key] = _candidates(inc, pool)
+    claimed: set[Hashable] = set()
+    linked: dict[Hashable, Hashable] = {}
+    for level in LEVELS:
+        while _link_pass(level, cands, claimed, linked, result):
+            pass
+    for inc in incoming:
+        if inc.key in linked:
+            continue
+        left = [c for c in cands.get(inc.key, []) if c.row.id not in claimed]
+        if not left:
+            result.new.append(inc.key)  # outside the overlap, or nothing left to match
+        else:
+            ids = [c.row.id for c in left]
+            result.ambiguous.append(Ambiguity(inc.key, ids, [c.reason() for c in left]))
+    order = {inc.key: n for n, inc in enumerate(incoming)}
+    result.links = sorted(((e, k) for k, e in linked.items()), key=lambda p: order[p[1]])
+    return result
+
+
+def _link_pass(
+    level: str | int,
+    cands: dict[Hashable, list[_Candidate]],
+    claimed: set[Hashable],
+    linked: dict[Hashable, Hashable],
+    result: CutoverResult,
+) -> bool:
+    """One sweep at a level; True when it linked something (claims may unblock others)."""
+    open_sets = {
+        key: [c for c in cs if c.row.id not in claimed and c.qualifies(level)]
+        for key, cs in cands.items()
+        if key not in linked
+    }
+    contenders: dict[Hashable, int] = defaultdict(int)
+    for cs in open_sets.values():
+        for c in cs:
+            contenders[c.row.id] += 1
+    progress = False
+    for key, cs in open_sets.items():
+        if len(cs) == 1 and contenders[cs[0].row.id] == 1 and cs[0].linkable(level):
+            linked[key] = cs[0].row.id
+            claimed.add(cs[0].row.id)
+            result.link_levels[key] = level
+            progress = True
+    return progress
+
+
+@dataclass(frozen=True)
+class DayMismatch:
+    day: date
+    existing_count: int
+    incoming_count: int
+    existing_sum: int
+    incoming_sum: int
+
+
+def overlap_check(
+    existing: Sequence[LedgerRow],
+    incoming: Sequence[IncomingRow],
+    window: tuple[date, date] | None = None,
+) -> list[DayMismatch]:
+    """Days inside the window (default: the overlap) whose row counts or sums disagree."""
+    if window is None:
+        if not existing or not incoming:
+            return []
+        window = (
+            min(i.transaction_date for i in incoming),
+            max(e.transaction_date for e in existing),
+        )
+    lo, hi = window
+    totals: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for side, rows in ((0, existing), (1, incoming)):
+        for r in rows:
+            if lo <= r.transaction_date <= hi:
+                t = totals[r.transaction_date]
+                t[side] += 1
+                t[2 + side] += r.amount
+    return [
+        DayMismatch(day, t[0], t[1], t[2], t[3])
+        for day, t in sorted(totals.items())
+        if t[0] != t[1] or t[2] != t[3]
+    ]
