@@ -78,5 +78,13 @@ def submit(http, page_url: str, html: str, *, button_label: str | None = None,
             data.append((b[0], b[1]))
     target = urljoin(page_url, form.action or page_url)
     if form.method == "post":
-        return http.post(target, data=data)
+        return http.post(target, data=_multi(data))
     return http.get(target, params=data)
+
+
+def _multi(pairs: list[tuple[str, str]]) -> dict:
+    """httpx takes repeated form fields as a dict of lists."""
+    out: dict[str, list[str]] = {}
+    for k, v in pairs:
+        out.setdefault(k, []).append(v)
+    return out

@@ -1,6 +1,6 @@
 """The walkthrough over plain HTTP: what a browser does, with httpx following forms."""
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 
@@ -81,12 +81,12 @@ def bank_consent(http: httpx.Client, authorize_url: str, *, login="yamada", pass
         page = submit(http, str(page.url), page.text, button_label="ログイン",
                       values={"login": login, "password": password})
         if page.status_code in (302, 303):
-            page = http.get(page.headers["Location"])
+            page = http.get(urljoin(str(page.request.url), page.headers["Location"]))
     if decision is None:
         return page
     resp = submit(http, str(page.url), page.text, button_label=decision, uncheck=set(uncheck))
     assert resp.status_code in (302, 303), resp.text
-    back = resp.headers["Location"]
+    back = urljoin(str(resp.request.url), resp.headers["Location"])
     return http.get(back)
 
 
