@@ -54,6 +54,7 @@ class BankApi:
     kinds: tuple[AccountKind, ...]
     notes: tuple[str, ...] = field(default=())
     rate_limit_per_day: int | None = None
+    service_hours: tuple[dict, ...] = field(default=())  # closures, see portal.banks.hours
 
     def kind(self, key: str) -> AccountKind | None:
         return next((k for k in self.kinds if k.key == key), None)
@@ -94,6 +95,7 @@ def _one(code: str, raw: dict) -> BankApi:
         kinds=kinds,
         notes=tuple(raw.get("notes", ())),
         rate_limit_per_day=raw.get("rate_limit_per_day"),
+        service_hours=tuple(raw.get("service_hours", ())),
     )
 
 
