@@ -10,6 +10,7 @@ ERRORS = {
     "bank_unreachable": _l("銀行に接続できませんでした。時間をおいて再度同期してください。"),
     "permission_denied": _l("この口座の明細を取得する権限が許可されていません。再認証して「残高照会」と「入出金明細照会」を許可してください。"),  # noqa: E501
     "needs_selection": _l("口座を選択してください"),
+    "outside_hours": _l("銀行のサービス時間外です。"),
     "not_linked": _l("この口座は銀行と連携していません。"),
     "internal_error": _l("同期中に予期しないエラーが発生しました。"),
 }
@@ -42,3 +43,12 @@ REAUTH_REASONS = {
 
 def reauth_reason(code: str | None) -> str:
     return str(REAUTH_REASONS.get(code or "", REAUTH_REASONS["token_rejected"]))
+
+
+def outside_hours(next_open) -> str:
+    from flask_babel import gettext
+
+    from .i18n import to_jst
+
+    return gettext("銀行のサービス時間外です。%(hhmm)s以降に自動で同期します",
+                   hhmm=to_jst(next_open).strftime("%H:%M"))

@@ -40,7 +40,8 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(sync_error_text=sync_messages.error_text,
                                  sync_state_text=lambda s: str(sync_messages.STATES.get(s, s)),
                                  sync_trigger_text=lambda t: str(sync_messages.TRIGGERS.get(t, t)),
-                                 reauth_reason=sync_messages.reauth_reason)
+                                 reauth_reason=sync_messages.reauth_reason,
+                                 outside_hours_text=sync_messages.outside_hours)
     from flask import render_template
     from flask_babel import gettext as _
     from flask_wtf.csrf import CSRFError

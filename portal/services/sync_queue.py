@@ -20,15 +20,18 @@ def active_run(session: Session, account_id: int) -> SyncRun | None:
 
 
 def request_sync(session: Session, account: Account, *, trigger: str,
-                 not_before: datetime | None = None) -> SyncRun:
-    """Queue a run, or return the one already queued or running (never a second one)."""
+                 not_before: datetime | None = None, reason: str | None = None) -> SyncRun:
+    """Queue a run, or return the one already queued or running (never a second one).
+
+    `not_before` defers it (e.g. until the bank opens); `reason` says why, for the page.
+    """
     if account.sync_method != "api" or account.connection_id is None:
         raise SyncRequestError("not_linked")
     existing = active_run(session, account.id)
     if existing is not None:
         return existing
     run = SyncRun(office_id=account.office_id, account_id=account.id, trigger=trigger,
-                  next_attempt_at=not_before)
+                  next_attempt_at=not_before, error_code=reason)
     session.add(run)
     account.sync_state = "queued"
     try:
@@ -70,3 +73,14 @@ def runs_for_account(session: Session, office_id: int, account_id: int, limit: i
     return list(session.exec(
         select(SyncRun).where(SyncRun.account_id == account_id, SyncRun.office_id == office_id)
         .order_by(SyncRun.id.desc()).limit(limit)))
+
+
+def request_sync_in_hours(session: Session, account: Account, bank, *, trigger: str) -> SyncRun:
+    """Queue a run; outside the bank's service hours it waits for the opening time."""
+    from ..banks import hours
+
+    status = hours.status(bank) if bank is not None else None
+    if status is not None and not status.open:
+        return request_sync(session, account, trigger=trigger, not_before=status.next_open,
+                            reason="outside_hours")
+    return request_sync(session, account, trigger=trigger)

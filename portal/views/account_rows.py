@@ -1,10 +1,12 @@
 """What one account row on home needs, gathered for many accounts in a fixed number of queries."""
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from sqlmodel import Session, select
 
 from ..models import Account, BankConnection, SyncRun
+from ..models._time import utcnow
 from ..services import accounts as accounts_svc
 from ..services import reauth
 
@@ -20,6 +22,13 @@ class AccountRow:
     @property
     def polling(self) -> bool:
         return self.account.sync_state in ("queued", "running")
+
+    @property
+    def waiting(self) -> bool:
+        """Queued for later (bank closed, Retry-After): poll slowly."""
+        run = self.run
+        return bool(self.polling and run and run.state == "queued" and run.next_attempt_at
+                    and run.next_attempt_at > utcnow() + timedelta(seconds=5))
 
     @property
     def needs_reauth(self) -> bool:

@@ -1,8 +1,9 @@
 """Sync now, the polled sync status, and choosing the bank-side account."""
-from flask import Blueprint, flash, render_template, request
+from flask import Blueprint, current_app, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from .. import sync_messages
 from ..db import get_session
 from ..forms import SelectRemoteForm
 from ..services import accounts as accounts_svc
@@ -26,8 +27,9 @@ def _row_fragment(account):
 @login_required
 def sync_now(account_id: int):
     account = _account(account_id)
+    bank = current_app.extensions["bank_registry"].get(account.bank_code)
     try:
-        sync_queue.request_sync(get_session(), account, trigger="user")
+        run = sync_queue.request_sync_in_hours(get_session(), account, bank, trigger="user")
     except sync_queue.SyncRequestError:
         if is_htmx():
             return _row_fragment(account), 409
@@ -35,6 +37,8 @@ def sync_now(account_id: int):
         return see_other("home.index")
     if is_htmx():
         return _row_fragment(account)
+    if run.error_code == "outside_hours" and run.next_attempt_at:
+        flash(sync_messages.outside_hours(run.next_attempt_at), "warning")
     return see_other("home.index")
 
 
