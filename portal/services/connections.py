@@ -172,15 +172,22 @@ def mark_reauth(session: Session, conn: BankConnection, reason: str) -> None:
     session.commit()
 
 
-def access_token(session: Session, cipher: TokenCipher, bank: BankApi, conn: BankConnection) -> str:
-    """A usable access token, refreshed under a per-connection lock when it is due."""
+def access_token(session: Session, cipher: TokenCipher, bank: BankApi, conn: BankConnection,
+                 *, min_validity: timedelta = REFRESH_MARGIN) -> str:
+    """A token valid for at least `min_validity`, refreshed under a per-connection lock."""
     if conn.state != "active":
         raise ReauthRequired(message=conn.state_reason or "consent not active")
-    if conn.access_expires_at and conn.access_expires_at - REFRESH_MARGIN > utcnow():
+
+    def still_good() -> bool:
+        return bool(conn.access_expires_at and conn.access_expires_at - min_validity > utcnow())
+
+    if still_good():
         return cipher.decrypt(conn.access_token_enc, token_aad(conn.id, "access"))
     with _lock_for(conn.id):
         session.refresh(conn)  # another thread may have refreshed while we waited
-        if conn.access_expires_at and conn.access_expires_at - REFRESH_MARGIN > utcnow():
+        if conn.state != "active":
+            raise ReauthRequired(message=conn.state_reason or "consent not active")
+        if still_good():
             return cipher.decrypt(conn.access_token_enc, token_aad(conn.id, "access"))
         return _refresh(session, cipher, bank, conn)
 

@@ -41,9 +41,7 @@ def refresh_due_tokens(session: Session, registry: BankRegistry, cipher: TokenCi
         if bank is None:
             continue
         try:
-            # access_token() refreshes when within its margin; force by treating it as due.
-            conn.access_expires_at = min(conn.access_expires_at, utcnow())
-            access_token(session, cipher, bank, conn)
+            access_token(session, cipher, bank, conn, min_validity=ahead)
             refreshed += 1
         except BankApiError as exc:  # marked reauth_required inside when the consent is gone
             log.info("token refresh for connection %s failed: %s", conn.id, exc.code)

@@ -1,0 +1,66 @@
+"""Shared steps for the account-lifetime integration tests."""
+from datetime import date
+
+from sqlmodel import Session, func, select
+
+from portal.models import Account, BankConnection, RemoteAccount, Statement, SyncRun
+
+
+def db(portal) -> Session:
+    return Session(portal.app.extensions["db_engine"])
+
+
+def truth(sandbox, bank, remote_id, since: date | None = None):
+    data = sandbox.admin("GET", f"/banks/{bank}/_sandbox/ground-truth/{remote_id}").json()
+    sign = {"1": 1, "2": -1}
+    rows = [t for t in data["transactions"]
+            if since is None or date.fromisoformat(t["transactionDate"]) >= since]
+    return {f"api:{t['itemKey']}": sign[t["transactionType"]] * int(t["amount"]) for t in rows}
+
+
+def ledger(portal, account_id) -> dict:
+    with db(portal) as s:
+        rows = s.exec(select(Statement.dedupe_key, Statement.amount)
+                      .where(Statement.account_id == account_id)).all()
+    keys = [k for k, _ in rows]
+    assert len(keys) == len(set(keys)), "duplicate statements"
+    return dict(rows)
+
+
+def last_run(portal, account_id) -> SyncRun:
+    with db(portal) as s:
+        return s.exec(select(SyncRun).where(SyncRun.account_id == account_id)
+                      .order_by(SyncRun.id.desc())).first()
+
+
+def first_window_start(portal, account_id) -> date:
+    with db(portal) as s:
+        return s.exec(select(func.min(SyncRun.date_from)).where(SyncRun.account_id == account_id)).one()
+
+
+def remotes(portal) -> list[RemoteAccount]:
+    with db(portal) as s:
+        return s.exec(select(RemoteAccount).order_by(RemoteAccount.id)).all()
+
+
+def account(portal, account_id) -> Account:
+    with db(portal) as s:
+        return s.get(Account, account_id)
+
+
+def connections(portal) -> list[BankConnection]:
+    with db(portal) as s:
+        return s.exec(select(BankConnection)).all()
+
+
+def link_first(user, sandbox, bank="0001", pick=0) -> tuple[int, RemoteAccount]:
+    """Register, consent, sync to needs_selection, select remote #pick, sync to done."""
+    account_id = user.register(bank)
+    assert user.consent(account_id).status_code == 303
+    user.sync(account_id)
+    assert user.wait_state(account_id, "needs_selection") == "needs_selection"
+    chosen = remotes(user.portal)[pick]
+    assert user.post(f"/accounts/{account_id}/select",
+                     {"remote_account": str(chosen.id)}).status_code == 303
+    assert user.wait_state(account_id, "done", "failed") == "done"
+    return account_id, chosen

@@ -1,0 +1,148 @@
+"""Consent expiry and revocation, re-authentication, bank hours, 429/503, disconnect."""
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from portal.banks import hours
+from portal.models import BankConnection, SyncRun
+from portal.models._time import utcnow
+from tests.integration.flows import PortalUser, wait_for
+from tests.integration.lifetime_helpers import (
+    account, connections, db, first_window_start, last_run, ledger, link_first, truth)
+
+
+@pytest.fixture(autouse=True)
+def clean_faults(sandbox):
+    hours.forget_cache()
+    yield
+    for code in ("0001", "0010", "0038", "0310"):
+        sandbox.admin("DELETE", f"/banks/{code}/_sandbox/faults")
+    hours.forget_cache()
+
+
+def test_expiry_warning_then_expiry_then_reauth_keeps_history(live_portal, sandbox):
+    user = PortalUser(live_portal).signup()
+    account_id, remote = link_first(user, sandbox)
+    conn_id = connections(live_portal)[0].id
+    with db(live_portal) as s:
+        conn = s.get(BankConnection, conn_id)
+        conn.consent_expires_at = utcnow() + timedelta(days=3)
+        s.commit()
+    home = user.http.get("/").text
+    assert "まもなく期限切れ" in home and "認証の有効期限" in home
+    assert "あと" in user.http.get("/reauth/").text
+    # The bank ends the consent; the next sync cannot refresh and says so.
+    sandbox.admin("POST", "/banks/0001/_sandbox/users/yamada/expire")
+    with db(live_portal) as s:  # make the access token due, so the refresh meets the expiry
+        conn = s.get(BankConnection, conn_id)
+        conn.access_expires_at = utcnow()
+        s.commit()
+    before = ledger(live_portal, account_id)
+    user.sync(account_id)
+    assert user.wait_state(account_id, "failed") == "failed"
+    assert last_run(live_portal, account_id).error_code == "reauth_required"
+    assert connections(live_portal)[0].state == "reauth_required"
+    assert "再認証が必要" in user.http.get("/").text
+    # Syncs stop: pressing sync on a connection needing re-auth queues nothing new.
+    reauth_page = user.http.get("/reauth/").text
+    assert "再認証する" in reauth_page
+    sandbox.admin("POST", f"/banks/0001/_sandbox/accounts/{remote.remote_id}/transactions",
+                  json={"count": 2})
+    assert user.consent(account_id).status_code == 303
+    assert [c.id for c in connections(live_portal)] == [conn_id]
+    assert connections(live_portal)[0].state == "active"
+    assert account(live_portal, account_id).remote_account_id == remote.id  # mapping kept
+    assert user.wait_state(account_id, "done", "failed") == "done"
+    after = ledger(live_portal, account_id)
+    assert len(after) == len(before) + 2
+    assert after == truth(sandbox, "0001", remote.remote_id, first_window_start(live_portal, account_id))
+
+
+def test_revocation_at_the_bank_marks_reauth_required(live_portal, sandbox):
+    user = PortalUser(live_portal).signup()
+    account_id, _remote = link_first(user, sandbox)
+    sandbox.admin("POST", "/banks/0001/_sandbox/users/yamada/revoke")
+    user.sync(account_id)
+    assert user.wait_state(account_id, "failed") == "failed"
+    assert last_run(live_portal, account_id).error_code == "reauth_required"
+    assert connections(live_portal)[0].state == "reauth_required"
+
+
+def test_sync_outside_service_hours_waits_then_completes(live_portal, sandbox):
+    user = PortalUser(live_portal).signup()
+    account_id, remote = link_first(user, sandbox)
+    sandbox.admin("POST", f"/banks/0001/_sandbox/accounts/{remote.remote_id}/transactions",
+                  json={"count": 1})
+    sandbox.admin("POST", "/banks/0001/_sandbox/faults", json={"mode": "maintenance", "seconds": 3})
+    hours.forget_cache()
+    resp = user.post(f"/accounts/{account_id}/sync")
+    assert resp.status_code == 303
+    home = user.http.get("/").text
+    assert "銀行のサービス時間外です。" in home and "以降に自動で同期します" in home
+    run = last_run(live_portal, account_id)
+    assert run.state == "queued" and run.error_code == "outside_hours"
+    assert user.wait_state(account_id, "done", "failed", timeout=60) == "done"
+    assert last_run(live_portal, account_id).added == 1
+
+
+def test_429_and_500_mid_sync_are_retried_and_the_ledger_matches(live_portal, sandbox):
+    user = PortalUser(live_portal).signup()
+    account_id, remote = link_first(user, sandbox)
+    sandbox.admin("POST", f"/banks/0001/_sandbox/accounts/{remote.remote_id}/transactions",
+                  json={"count": 4})
+    sandbox.admin("POST", "/banks/0001/_sandbox/faults",
+                  json={"mode": "rate_limit", "retry_after": 1, "count": 1})
+    sandbox.admin("POST", "/banks/0001/_sandbox/faults",
+                  json={"mode": "server_error", "rate": 1.0, "count": 2})
+    user.sync(account_id)
+    assert user.wait_state(account_id, "done", "failed") == "done"
+    since = first_window_start(live_portal, account_id)
+    assert ledger(live_portal, account_id) == truth(sandbox, "0001", remote.remote_id, since)
+
+
+@pytest.mark.portal_config(BANK_MAX_RETRY_WAIT=0.5)
+def test_503_with_long_retry_after_is_rescheduled_and_finishes_later(live_portal, sandbox):
+    user = PortalUser(live_portal).signup()
+    account_id, remote = link_first(user, sandbox)
+    sandbox.admin("POST", f"/banks/0001/_sandbox/accounts/{remote.remote_id}/transactions",
+                  json={"count": 3})
+    # Over the client's inline wait: the run goes back to the queue and comes back by itself.
+    sandbox.admin("POST", "/banks/0001/_sandbox/faults",
+                  json={"mode": "rate_limit", "retry_after": 2, "count": 1})
+    user.sync(account_id)
+    wait_for(lambda: last_run(live_portal, account_id).error_code == "rate_limited",
+             message="the run deferred after 429")
+    assert user.wait_state(account_id, "done", "failed", timeout=60) == "done"
+    run = last_run(live_portal, account_id)
+    assert run.trigger == "retry" and run.attempts == 2 and run.added == 3
+    since = first_window_start(live_portal, account_id)
+    assert ledger(live_portal, account_id) == truth(sandbox, "0001", remote.remote_id, since)
+
+
+def test_disconnect_revokes_keeps_statements_and_relinks_without_duplicates(live_portal, sandbox):
+    user = PortalUser(live_portal).signup()
+    account_id, remote = link_first(user, sandbox)
+    before = ledger(live_portal, account_id)
+    assert user.post(f"/accounts/{account_id}/disconnect").status_code == 303
+    conn = connections(live_portal)[0]
+    assert conn.state == "revoked" and conn.access_token_enc is None and conn.refresh_token_enc is None
+    assert ledger(live_portal, account_id) == before
+    assert "連携を解除しました" in user.http.get("/").text
+    assert user.consent(account_id).status_code == 303
+    assert [c.state for c in connections(live_portal)] == ["active"]
+    assert user.wait_state(account_id, "done", "failed") == "done"
+    assert ledger(live_portal, account_id) == before  # nothing doubled
+
+
+def test_one_active_run_per_account(live_portal, sandbox):
+    user = PortalUser(live_portal).signup()
+    account_id, _ = link_first(user, sandbox)
+    sandbox.admin("POST", "/banks/0001/_sandbox/faults", json={"mode": "slow", "delay": 0.5, "count": 2})
+    for _ in range(3):
+        user.post(f"/accounts/{account_id}/sync")
+    assert user.wait_state(account_id, "done", "failed") == "done"
+    with db(live_portal) as s:
+        runs = s.exec(select(SyncRun).where(SyncRun.account_id == account_id)).all()
+    # link_first made two runs (needs_selection, done); the three clicks made one more.
+    assert len(runs) == 3
