@@ -9,7 +9,15 @@ from portal.models import BankConnection, SyncRun
 from portal.models._time import utcnow
 from tests.integration.flows import PortalUser, wait_for
 from tests.integration.lifetime_helpers import (
-    account, connections, db, first_window_start, last_run, ledger, link_first, truth)
+    account,
+    connections,
+    db,
+    first_window_start,
+    last_run,
+    ledger,
+    link_first,
+    truth,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,15 @@ from datetime import date, timedelta
 
 from tests.integration.flows import PortalUser
 from tests.integration.lifetime_helpers import (
-    account, connections, first_window_start, last_run, ledger, link_first, remotes, truth)
+    account,
+    connections,
+    first_window_start,
+    last_run,
+    ledger,
+    link_first,
+    remotes,
+    truth,
+)
 
 
 def test_one_consent_shared_by_three_accounts(live_portal, sandbox):
@@ -26,7 +34,7 @@ def test_one_consent_shared_by_three_accounts(live_portal, sandbox):
     assert "3</span> ログイン情報を入力しましょう" in settings
     assert "4</span> 明細を取得する期間を選びましょう" in settings
     picker = user.http.get(f"/accounts/{b_id}/settings/logins", headers={"HX-Request": "true"}).text
-    assert "確定" in picker and 'value="%d"' % a_id in picker
+    assert "確定" in picker and f'value="{a_id}"' in picker
     resp = user.post(f"/accounts/{b_id}/settings/login", {"source_account": str(a_id)})
     assert resp.headers["Location"] == f"/accounts/{b_id}/select"
     user.post(f"/accounts/{b_id}/select", {"remote_account": str(others[0].id)})
