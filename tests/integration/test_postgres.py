@@ -1,0 +1,101 @@
+"""The scale path on PostgreSQL: migrations, SKIP LOCKED claiming, one active run per account.
+
+Runs when a server answers at TSUNAGU_TEST_POSTGRES_URL (default: the local cluster);
+each test gets a database of its own, dropped afterwards.
+"""
+import os
+import secrets
+import threading
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from portal import migrate
+from portal.db import make_engine
+from portal.models import Account, Office, SyncRun
+from portal.services import sync_queue
+
+ADMIN_URL = os.environ.get("TSUNAGU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/postgres")
+
+
+def _server_answers() -> bool:
+    try:
+        engine = create_engine(ADMIN_URL, connect_args={"connect_timeout": 2})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+pytestmark = [pytest.mark.postgres,
+              pytest.mark.skipif(not _server_answers(), reason="no PostgreSQL server answers")]
+
+
+@pytest.fixture
+def pg_engine():
+    name = f"tsunagu_test_{secrets.token_hex(4)}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _accounts(engine, n: int) -> list[int]:
+    with Session(engine) as s:
+        office = Office(name="規模テスト")
+        s.add(office)
+        s.flush()
+        accounts = [Account(office_id=office.id, name=f"口座{i}", bank_code="0001", kind="personal",
+                            sync_method="api") for i in range(n)]
+        s.add_all(accounts)
+        s.flush()
+        for a in accounts:
+            s.add(SyncRun(office_id=office.id, account_id=a.id, trigger="schedule"))
+        s.commit()
+        return [a.id for a in accounts]
+
+
+def test_many_workers_claim_each_run_exactly_once(pg_engine):
+    ids = _accounts(pg_engine, 40)
+    claimed, lock = [], threading.Lock()
+
+    def worker():
+        while True:
+            with Session(pg_engine) as s:
+                run_id = sync_queue.claim_next(s)
+            if run_id is None:
+                return
+            with lock:
+                claimed.append(run_id)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == len(ids)
+
+
+def test_partial_unique_index_allows_one_active_run_per_account(pg_engine):
+    (account_id,) = _accounts(pg_engine, 1)
+    with Session(pg_engine) as s:
+        office_id = s.get(Account, account_id).office_id
+        s.add(SyncRun(office_id=office_id, account_id=account_id, trigger="user"))
+        with pytest.raises(IntegrityError):
+            s.commit()
+        s.rollback()
+        run = s.exec(text("SELECT id FROM sync_run")).first()
+        s.execute(text("UPDATE sync_run SET state = 'done' WHERE id = :i"), {"i": run[0]})
+        s.add(SyncRun(office_id=office_id, account_id=account_id, trigger="user"))
+        s.commit()  # finished runs do not count
