@@ -2,7 +2,8 @@
 import pytest
 
 POSTS = ["/logout", "/lang", "/accounts/new/0001", "/accounts/1/sync", "/accounts/1/select",
-         "/accounts/1/connect", "/accounts/1/statements/new"]
+         "/accounts/1/connect", "/accounts/1/statements/new", "/accounts/1/settings",
+         "/accounts/1/settings/login", "/accounts/1/troubleshooting", "/accounts/1/disconnect"]
 
 
 @pytest.mark.parametrize("path", POSTS)

@@ -4,9 +4,12 @@ import pytest
 from tests.conftest import Auth
 
 GETS = ["/accounts/{id}/registered", "/accounts/{id}/connect", "/accounts/{id}/status",
-        "/accounts/{id}/select", "/accounts/{id}/statements", "/accounts/{id}/statements/new"]
+        "/accounts/{id}/select", "/accounts/{id}/statements", "/accounts/{id}/statements/new",
+        "/accounts/{id}/settings", "/accounts/{id}/settings/logins", "/accounts/{id}/troubleshooting",
+        "/accounts/{id}/log"]
 POSTS = ["/accounts/{id}/sync", "/accounts/{id}/select", "/accounts/{id}/connect",
-         "/accounts/{id}/statements/new"]
+         "/accounts/{id}/statements/new", "/accounts/{id}/settings", "/accounts/{id}/settings/login",
+         "/accounts/{id}/troubleshooting", "/accounts/{id}/disconnect"]
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ def test_foreign_account_not_listed(foreign_account):
     assert "A の口座" not in other.client.get("/accounts/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", ["/", "/accounts/", "/accounts/new", "/accounts/new/0001"]
+@pytest.mark.parametrize("path", ["/", "/accounts/", "/accounts/new", "/accounts/new/0001", "/reauth/"]
                          + [p.format(id=1) for p in GETS])
 def test_anonymous_is_sent_to_login(client, path):
     resp = client.get(path)
