@@ -154,3 +154,18 @@ def test_one_active_run_per_account(live_portal, sandbox):
         runs = s.exec(select(SyncRun).where(SyncRun.account_id == account_id)).all()
     # link_first made two runs (needs_selection, done); the three clicks made one more.
     assert len(runs) == 3
+
+
+def test_sync_log_lists_every_run_with_its_figures_and_typed_error(live_portal, sandbox):
+    user = PortalUser(live_portal).signup()
+    account_id, _ = link_first(user, sandbox)
+    sandbox.admin("POST", "/banks/0001/_sandbox/faults", json={"mode": "truncate", "count": 5})
+    user.sync(account_id)
+    assert user.wait_state(account_id, "done", "failed") == "failed"
+    assert last_run(live_portal, account_id).error_code == "bad_response"
+    log = user.http.get(f"/accounts/{account_id}/log").text
+    assert log.count('<tr class="run-') == 3
+    assert "同期失敗" in log and "同期完了" in log and "口座の選択待ち" in log
+    assert "銀行から想定外の応答がありました" in log
+    row = user.http.get(f"/accounts/{account_id}/status", headers={"HX-Request": "true"}).text
+    assert "銀行から想定外の応答がありました" in row and "同期完了" not in row  # never shown as success
