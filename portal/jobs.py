@@ -83,7 +83,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
 
     def scheduled_syncs():
         with session_scope(engine) as session:
-            schedule.queue_scheduled_syncs(session)
+            schedule.queue_scheduled_syncs(session, registry)
 
     def refresh_tokens():
         with session_scope(engine) as session:

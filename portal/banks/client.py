@@ -43,6 +43,7 @@ class BankClient:
         self._max_retry_wait = max_retry_wait
         self._attempts = max(1, attempts)
         self._sleep = sleep
+        self.calls = 0  # requests sent, retries included: banks count those against limits
 
     def __repr__(self) -> str:
         return f"BankClient({self.api_base!r}, {self.dialect!r})"
@@ -108,6 +109,7 @@ class BankClient:
         return policy(attempt)
 
     def _send(self, http: httpx.Client, request: HttpRequest) -> bytes:
+        self.calls += 1
         try:
             response = http.request(request.method, request.url, params=request.params,
                                     headers=request.headers, timeout=self._timeout)

@@ -1,11 +1,12 @@
 """All tables. Import from here so Alembic and the app see the same metadata."""
 from .banking import Account, BankConnection, RemoteAccount
 from .statements import MatchReview, Statement, StatementAlias
-from .sync import SyncRun
+from .sync import BankCallCount, SyncRun
 from .users import LoginAttempt, Membership, Office, User
 
 __all__ = [
     "Account",
+    "BankCallCount",
     "BankConnection",
     "LoginAttempt",
     "MatchReview",

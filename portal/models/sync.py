@@ -1,7 +1,7 @@
 """A sync run: the unit of background work and the per-account sync log."""
 from datetime import date, datetime
 
-from sqlalchemy import Index, text
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ._time import utcnow
@@ -42,3 +42,14 @@ class SyncRun(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=40)
     error_message: str | None = Field(default=None, max_length=500)
     notice: str | None = Field(default=None, max_length=40)  # e.g. unlinked_accounts
+
+
+class BankCallCount(SQLModel, table=True):
+    """API calls this deployment made to a bank on one Japan-time day, for per-day limits."""
+
+    __tablename__ = "bank_call_count"
+    __table_args__ = (UniqueConstraint("bank_code", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    bank_code: str = Field(max_length=4)
+    day: date
+    calls: int = Field(default=0)

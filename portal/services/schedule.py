@@ -15,8 +15,11 @@ from .connections import access_token
 log = logging.getLogger(__name__)
 
 
-def queue_scheduled_syncs(session: Session) -> int:
-    """One run per linked account whose consent works; accounts already queued are left alone."""
+def queue_scheduled_syncs(session: Session, registry: BankRegistry) -> int:
+    """One run per linked account whose consent works; accounts already queued are left alone.
+
+    Outside a bank's hours or over its daily limit the run waits for the opening time.
+    """
     rows = session.exec(
         select(Account).join(BankConnection, Account.connection_id == BankConnection.id)
         .where(Account.sync_method == "api", Account.remote_account_id.is_not(None),
@@ -24,7 +27,8 @@ def queue_scheduled_syncs(session: Session) -> int:
     queued = 0
     for account in rows:
         if sync_queue.active_run(session, account.id) is None:
-            sync_queue.request_sync(session, account, trigger="schedule")
+            sync_queue.request_sync_in_hours(session, account, registry.get(account.bank_code),
+                                             trigger="schedule")
             queued += 1
     return queued
 

@@ -78,9 +78,13 @@ def runs_for_account(session: Session, office_id: int, account_id: int, limit: i
 def request_sync_in_hours(session: Session, account: Account, bank, *, trigger: str) -> SyncRun:
     """Queue a run; outside the bank's service hours it waits for the opening time."""
     from ..banks import hours
+    from . import call_budget
 
     status = hours.status(bank) if bank is not None else None
     if status is not None and not status.open:
         return request_sync(session, account, trigger=trigger, not_before=status.next_open,
                             reason="outside_hours")
+    if call_budget.remaining(session, bank) == 0:
+        return request_sync(session, account, trigger=trigger,
+                            not_before=call_budget.next_day_start(), reason="daily_limit")
     return request_sync(session, account, trigger=trigger)

@@ -17,6 +17,7 @@ from ..db import session_scope
 from ..models import Account, BankConnection, RemoteAccount, SyncRun
 from ..models._time import utcnow
 from . import accounts as accounts_svc
+from . import call_budget
 from .connections import access_token, mark_reauth
 from .statements import count_statements, upsert_statements
 
@@ -83,8 +84,10 @@ def execute(engine: Engine, ctx: SyncContext, run_id: int) -> None:
     with session_scope(engine) as session:
         run = session.get(SyncRun, run_id)
         account = session.get(Account, run.account_id)
+        bank = ctx.registry.get(account.bank_code)
+        client = ctx.client(bank) if bank else None
         try:
-            _sync(session, ctx, run, account)
+            _sync(session, ctx, run, account, client)
         except ReauthRequired as exc:
             session.rollback()
             conn = session.get(BankConnection, account.connection_id)
@@ -101,9 +104,12 @@ def execute(engine: Engine, ctx: SyncContext, run_id: int) -> None:
             session.rollback()
             log.exception("sync run %s failed unexpectedly", run_id)
             _finish(session, run, account, "failed", "internal_error", "unexpected error")
+        finally:
+            if client is not None:
+                call_budget.record(session, account.bank_code, client.calls)
 
 
-def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account) -> None:
+def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, client) -> None:
     bank = ctx.registry.get(account.bank_code)
     conn = session.get(BankConnection, account.connection_id) if account.connection_id else None
     if bank is None or conn is None:
@@ -112,7 +118,6 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account) ->
     account.sync_state = "running"
     session.commit()
     token = access_token(session, ctx.cipher, bank, conn)
-    client = ctx.client(bank)
     _refresh_remotes(session, client, token, conn)
     if account.remote_account_id is None:
         choices = accounts_svc.selectable_remotes(session, account)

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from ..models import Account, BankConnection, SyncRun
 from ..models._time import utcnow
 from ..services import accounts as accounts_svc
-from ..services import reauth
+from ..services import call_budget, reauth
 
 
 @dataclass
@@ -18,6 +18,7 @@ class AccountRow:
     connection: BankConnection | None
     run: SyncRun | None
     api_configured: bool
+    calls_left: int | None = None  # today's API calls left where the bank sets a daily limit
 
     @property
     def polling(self) -> bool:
@@ -46,8 +47,11 @@ def build(session: Session, accounts: list[Account]) -> list[AccountRow]:
     conn_ids = {a.connection_id for a in accounts if a.connection_id}
     conns = {c.id: c for c in session.exec(
         select(BankConnection).where(BankConnection.id.in_(conn_ids)))} if conn_ids else {}
+    left = {code: call_budget.remaining(session, registry.get(code))
+            for code in {a.bank_code for a in accounts if a.sync_method == "api"}}
     return [AccountRow(a, accounts_svc.bank_name(a.bank_code), conns.get(a.connection_id),
-                       runs.get(a.id), registry.get(a.bank_code) is not None) for a in accounts]
+                       runs.get(a.id), registry.get(a.bank_code) is not None, left.get(a.bank_code))
+            for a in accounts]
 
 
 def build_one(session: Session, account: Account) -> AccountRow:

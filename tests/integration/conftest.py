@@ -48,14 +48,16 @@ def bank_connections(sandbox, client_id, client_secret, **extra):
 def live_portal(tmp_path, sandbox, request):
     """A portal served on a free port, registered at the sandbox as its own OAuth client."""
     marker = request.node.get_closest_marker("portal_config")
-    overrides = marker.kwargs if marker else {}
+    overrides = dict(marker.kwargs) if marker else {}
+    bank_extra = overrides.pop("bank_extra", {})
     late = _LateApp()
     server = make_server("127.0.0.1", 0, late, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     client_id, client_secret = f"portal-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
     sandbox.register_client(client_id=client_id, client_secret=client_secret,
                             redirect_uris=[f"{url}/oauth/callback"], name="つなぐ (test)")
-    cfg = portal_config(tmp_path, BANK_CONNECTIONS=bank_connections(sandbox, client_id, client_secret),
+    cfg = portal_config(tmp_path,
+                        BANK_CONNECTIONS=bank_connections(sandbox, client_id, client_secret, **bank_extra),
                         SCHEDULER_ENABLED=True, SYNC_DISPATCH_SECONDS=0.2, **overrides)
     late.app = create_app(cfg, instance_path=str(tmp_path / "instance"))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

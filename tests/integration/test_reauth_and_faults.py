@@ -169,3 +169,23 @@ def test_sync_log_lists_every_run_with_its_figures_and_typed_error(live_portal, 
     assert "銀行から想定外の応答がありました" in log
     row = user.http.get(f"/accounts/{account_id}/status", headers={"HX-Request": "true"}).text
     assert "銀行から想定外の応答がありました" in row and "同期完了" not in row  # never shown as success
+
+
+@pytest.mark.portal_config(bank_extra={"rate_limit_per_day": 12})
+def test_daily_call_limit_is_shown_and_respected(live_portal, sandbox):
+    user = PortalUser(live_portal).signup()
+    account_id, _ = link_first(user, sandbox)
+    with db(live_portal) as s:
+        from portal.services import call_budget
+        used = call_budget.used_today(s, "0001")
+    assert used >= 4  # accounts, accounts + balances + pages: every request counted
+    row = user.http.get(f"/accounts/{account_id}/status", headers={"HX-Request": "true"}).text
+    assert "本日の残りAPI回数" in row and f"{max(0, 12 - used)}回" in row
+    with db(live_portal) as s:  # spend the rest of today's calls
+        call_budget.record(s, "0001", 12)
+    user.post(f"/accounts/{account_id}/sync")
+    run = last_run(live_portal, account_id)
+    assert run.state == "queued" and run.error_code == "daily_limit"
+    assert run.next_attempt_at > utcnow() + timedelta(hours=1)
+    row = user.http.get(f"/accounts/{account_id}/status", headers={"HX-Request": "true"}).text
+    assert "0回" in row and "利用回数の上限に達しました" in row

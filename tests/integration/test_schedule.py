@@ -17,8 +17,9 @@ def test_scheduled_syncs_queue_each_linked_account_once(live_portal, sandbox):
     account_id, _ = link_first(user, sandbox)
     manual_id = user.register("0001", kind="manual:personal")
     with db(live_portal) as s:
-        first = schedule.queue_scheduled_syncs(s)
-        second = schedule.queue_scheduled_syncs(s)  # while the first is queued or running
+        registry = live_portal.app.extensions["bank_registry"]
+        first = schedule.queue_scheduled_syncs(s, registry)
+        second = schedule.queue_scheduled_syncs(s, registry)  # while the first is queued or running
     assert first == 1 and second == 0
     assert user.wait_state(account_id, "done", "failed") == "done"
     with db(live_portal) as s:
