@@ -1,0 +1,1 @@
+"""Seeded demo data: users, accounts and statements."""
