@@ -59,7 +59,8 @@ def link_first(user, sandbox, bank="0001", pick=0) -> tuple[int, RemoteAccount]:
     assert user.consent(account_id).status_code == 303
     user.sync(account_id)
     assert user.wait_state(account_id, "needs_selection") == "needs_selection"
-    chosen = remotes(user.portal)[pick]
+    conn_id = account(user.portal, account_id).connection_id
+    chosen = [r for r in remotes(user.portal) if r.connection_id == conn_id][pick]
     assert user.post(f"/accounts/{account_id}/select",
                      {"remote_account": str(chosen.id)}).status_code == 303
     assert user.wait_state(account_id, "done", "failed") == "done"
