@@ -18,7 +18,7 @@ def _compile_translations() -> None:
     mo = ROOT / "portal/translations/en/LC_MESSAGES/messages.mo"
     po = mo.with_suffix(".po")
     if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
-        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile", "-q",
+        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "compile",
                         "-d", str(ROOT / "portal/translations")], check=True)
 
 
