@@ -18,8 +18,8 @@ class AuthStore:
     tokens_by_access: dict[str, Token]
     tokens_by_refresh: dict[str, Token]
 
-    def changed(self) -> None:  # pragma: no cover - provided by State
-        raise NotImplementedError
+    def changed(self) -> None:  # pragma: no cover - State overrides it to persist the change
+        """Called after every change; a plain in-memory store has nothing more to do."""
 
     # -- clients -------------------------------------------------------------------------
     def add_client(self, data: dict) -> Client:

@@ -73,6 +73,14 @@ class CodeGrant(grants.AuthorizationCodeGrant):
             return None
         return found
 
+    def create_token_response(self):
+        code = self.request.authorization_code
+        with self.server.state.lock:  # claim the code: two concurrent exchanges, one wins
+            if code.used:
+                raise InvalidGrantError("Invalid 'code' in request.")
+            code.used = True
+        return super().create_token_response()
+
     def delete_authorization_code(self, authorization_code):
         authorization_code.used = True  # kept, so a replay is recognised
 
@@ -100,6 +108,14 @@ class RefreshGrant(grants.RefreshTokenGrant):
         if state.grant_problem(state.grants.get(token.grant_id)):
             return None
         return token
+
+    def create_token_response(self):
+        token = self.request.refresh_token
+        with self.server.state.lock:  # claim the token: two concurrent refreshes, one wins
+            if token.refresh_revoked:
+                raise InvalidGrantError()
+            token.refresh_revoked = True
+        return super().create_token_response()
 
     def authenticate_user(self, refresh_token):
         return self.server.state.grants.get(refresh_token.grant_id)

@@ -48,11 +48,8 @@ class Page:
 
 def page(call: Call, account: Account, date_from, date_to, start_seq: int) -> Page:
     box = sandbox()
-    size = call.profile.page_size
-    held = box.state.held_statements(account)
-    hits = [s for s in held if date_from <= s.date <= date_to and s.seq >= start_seq]
-    rows = hits[:size]
-    next_seq = hits[size].seq if len(hits) > size else None
+    rows, next_seq = box.state.statements_between(account, date_from, date_to, start_seq,
+                                                  call.profile.page_size)
     if next_seq is not None:
         fault = box.faults.take(call.code, "insert_between_pages")
         if fault:  # new statements land while the client is between two pages

@@ -10,6 +10,7 @@ from zengin_code import Bank
 from . import service_hours
 
 DAY = 86400
+LOGIN_METHODS = {"password", "certificate"}
 
 # Fields an admin may PATCH at run time, with their type checks.
 PATCHABLE = {
@@ -76,6 +77,13 @@ class BankProfile:
                 raise ValueError(f"{key} must be a {kind.__name__}")
             if kind is int and value < (1 if key == "page_size" else 0):
                 raise ValueError(f"{key} out of range")
+        methods = changes.get("login_methods")
+        if methods is not None and (not methods or not set(methods) <= LOGIN_METHODS):
+            raise ValueError(f"login_methods must be a non-empty subset of {sorted(LOGIN_METHODS)}")
+        months = changes.get("history_months", {})
+        if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 600
+                   for v in months.values()):
+            raise ValueError("history_months values must be integers 0..600")
         if "service_hours" in changes:
             service_hours.validate(changes["service_hours"])
         if "rate_limit" in changes:

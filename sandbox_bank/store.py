@@ -5,6 +5,7 @@ One re-entrant lock guards everything: the werkzeug server is threaded and the d
 
 from __future__ import annotations
 
+import bisect
 import copy
 import datetime as dt
 import random
@@ -106,6 +107,21 @@ class State(AuthStore):
         start = self.history_start(account)
         with self.lock:
             return [s for s in account.statements if s.date >= start]
+
+    def statements_between(self, account: Account, date_from: dt.date, date_to: dt.date,
+                           start_seq: int, limit: int) -> tuple[list[Statement], int | None]:
+        """Up to `limit` held statements dated within the window with seq >= start_seq, and
+        the seq of the next one (None when none is left). Statements are kept in posting
+        order with non-decreasing dates, so both bounds are binary searches."""
+        with self.lock:
+            rows = account.statements
+            lo = bisect.bisect_left(rows, max(date_from, self.history_start(account)),
+                                    key=lambda s: s.date)
+            hi = bisect.bisect_right(rows, date_to, key=lambda s: s.date)
+            lo = max(lo, bisect.bisect_left(rows, start_seq, key=lambda s: s.seq))
+            end = min(lo + limit, hi)
+            page = rows[lo:end] if lo < hi else []
+            return page, (rows[end].seq if end < hi else None)
 
     def append_statements(self, account: Account, items: list[dict] | None, count: int = 0,
                           rng: random.Random | None = None) -> list[Statement]:

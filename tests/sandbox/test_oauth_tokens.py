@@ -3,6 +3,7 @@ rotation, lifetimes, revocation and one active grant per user."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 
 from bank_flow import (
@@ -187,3 +188,11 @@ def test_consents_of_other_users_and_clients_are_independent(bank, client):
     connect(bank, "0310", client, login="sato")
     connect(bank, "0310", new_client(bank))
     assert accounts_call(bank, "0310", yamada["access_token"]).status_code == 200
+
+
+def test_concurrent_refreshes_with_one_token_only_one_wins(bank, client):
+    token = connect(bank, "0310", client)
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: refresh(bank, "0310", client, token["refresh_token"]),
+                                range(6)))
+    assert sorted(a.status_code for a in answers) == [200] + [400] * 5

@@ -99,5 +99,6 @@ def test_status_publishes_the_profile(bank):
 
 def test_profile_patch_refuses_bad_fields(bank):
     for body in ({"page_size": 0}, {"nope": 1}, {"service_hours": [{"on": "x"}]},
-                 {"rate_limit": {"requests": 0, "per_seconds": 1}}, {"consent_ttl": "1"}):
+                 {"rate_limit": {"requests": 0, "per_seconds": 1}}, {"consent_ttl": "1"},
+                 {"login_methods": ["retina"]}, {"history_months": {"01": -1}}):
         assert bank.admin("PATCH", "/banks/0310/_sandbox/profile", json=body).status_code == 400
