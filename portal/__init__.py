@@ -32,6 +32,12 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _finish_config(app)
 
+    if app.config.get("PROXY_FIX"):
+        # Behind a reverse proxy: trust one hop's X-Forwarded-* so the OAuth redirect URI and
+        # the Secure cookie see the public scheme and host.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.teardown_appcontext(close_session)
