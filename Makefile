@@ -21,8 +21,10 @@ translations: $(VENV)/.installed
 run: install
 	$(PY) -m portal.devrun
 
+# Chromium for the browser tests; a Japanese font so their screenshots are readable.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=ja 2>/dev/null | grep -q .; } || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-ipafont-gothic; }
 
 test: install chromium
 	$(VENV)/bin/ruff check .

@@ -57,5 +57,6 @@ def init_app(app) -> None:
                    default_translation_directories="portal/translations")
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["yen"] = format_yen
+    app.jinja_env.filters["num"] = lambda n: f"{n:,}" if isinstance(n, int) else n
     app.jinja_env.filters["ymd"] = format_date
     app.jinja_env.filters["ymdhm"] = format_datetime

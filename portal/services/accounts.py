@@ -114,3 +114,13 @@ def map_remote(session: Session, account: Account, remote_account_id: int) -> No
 def accounts_of_connection(session: Session, conn) -> list[Account]:
     return list(session.exec(select(Account).where(
         Account.connection_id == conn.id, Account.office_id == conn.office_id).order_by(Account.id)))
+
+
+def connections_with_unlinked(session: Session, connection_ids: list[int]) -> set[int]:
+    """Which of these consents see bank-side accounts nobody linked or mapped (one query)."""
+    if not connection_ids:
+        return set()
+    mapped = select(Account.remote_account_id).where(Account.remote_account_id.is_not(None))
+    return set(session.exec(select(RemoteAccount.connection_id).where(
+        RemoteAccount.connection_id.in_(connection_ids), RemoteAccount.linked.is_(False),
+        RemoteAccount.id.not_in(mapped)).distinct()))

@@ -19,6 +19,7 @@ from ..models._time import utcnow
 from . import accounts as accounts_svc
 from . import call_budget
 from .connections import access_token, mark_reauth
+from .cutover_apply import apply_api_page
 from .statements import count_statements, upsert_statements
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,8 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, cl
     session.commit()
     for page in client.transaction_pages(token, remote.remote_id, date_from, date_to):
         rows = [_row(t, run.id) for t in page.transactions]
-        added = upsert_statements(session, account, rows)
+        added = (apply_api_page(session, account, rows) if account.cutover_date
+                 else upsert_statements(session, account, rows))
         run.fetched += len(rows)
         run.added += added
         run.skipped += len(rows) - added

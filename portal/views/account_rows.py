@@ -19,6 +19,11 @@ class AccountRow:
     run: SyncRun | None
     api_configured: bool
     calls_left: int | None = None  # today's API calls left where the bank sets a daily limit
+    unlinked: bool = False  # the consent sees bank-side accounts nobody linked yet
+
+    @property
+    def show_unlinked(self) -> bool:
+        return bool(self.unlinked and self.run and self.run.notice == "unlinked_accounts")
 
     @property
     def polling(self) -> bool:
@@ -49,8 +54,10 @@ def build(session: Session, accounts: list[Account]) -> list[AccountRow]:
         select(BankConnection).where(BankConnection.id.in_(conn_ids)))} if conn_ids else {}
     left = {code: call_budget.remaining(session, registry.get(code))
             for code in {a.bank_code for a in accounts if a.sync_method == "api"}}
+    unlinked = accounts_svc.connections_with_unlinked(session, list(conns))
     return [AccountRow(a, accounts_svc.bank_name(a.bank_code), conns.get(a.connection_id),
-                       runs.get(a.id), registry.get(a.bank_code) is not None, left.get(a.bank_code))
+                       runs.get(a.id), registry.get(a.bank_code) is not None, left.get(a.bank_code),
+                       a.connection_id in unlinked)
             for a in accounts]
 
 

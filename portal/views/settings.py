@@ -82,7 +82,7 @@ def use_login(account_id: int):
         return see_other("settings.edit", account_id=account.id, pick=1, _anchor="section-3")
     if remaining:
         flash(_("同期する口座を選んでください。"), "success")
-        return see_other("sync.select_remote", account_id=account.id)
+        return see_other("sync.select_remote", account_id=account.id, then="settings")
     flash(_("ログイン情報を設定しました。取得期間を確認して[口座を保存する]を押してください。"), "success")
     return see_other("settings.edit", account_id=account.id, _anchor="section-4")
 

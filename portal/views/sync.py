@@ -62,6 +62,11 @@ def select_remote(account_id: int):
         except accounts_svc.AccountError:
             form.remote_account.errors.append(_("選んだ口座は選択できません。"))
         else:
+            if request.args.get("then") == "settings":
+                # Walkthrough 2: the period (section 4) comes next; [口座を保存する] syncs.
+                flash(_("口座を選択しました。取得期間を確認して[口座を保存する]を押してください。"),
+                      "success")
+                return see_other("settings.edit", account_id=account.id, _anchor="section-4")
             sync_queue.request_sync(session, account, trigger="user")
             flash(_("口座を選択しました。同期を再開します。"), "success")
             return see_other("home.index")

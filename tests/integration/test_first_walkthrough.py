@@ -66,7 +66,7 @@ def test_walkthrough_consent_select_sync_matches_ground_truth(live_portal, sandb
     balance = sandbox.admin("GET", f"/banks/0001/_sandbox/ground-truth/{remote.remote_id}").json()["balance"]
     assert account.balance == int(balance)
     home = user.http.get("/").text
-    assert f"{int(balance):,}円" in home and f"{count}件" in home
+    assert f"{int(balance):,}円" in home and f"{count:,}件" in home
     # The statements page lists them newest first, 50 a page.
     page = user.http.get(f"/accounts/{account_id}/statements").text
     newest = max(date.fromisoformat(t["transactionDate"]) for t in truth)

@@ -36,8 +36,10 @@ def test_one_consent_shared_by_three_accounts(live_portal, sandbox):
     picker = user.http.get(f"/accounts/{b_id}/settings/logins", headers={"HX-Request": "true"}).text
     assert "確定" in picker and f'value="{a_id}"' in picker
     resp = user.post(f"/accounts/{b_id}/settings/login", {"source_account": str(a_id)})
-    assert resp.headers["Location"] == f"/accounts/{b_id}/select"
-    user.post(f"/accounts/{b_id}/select", {"remote_account": str(others[0].id)})
+    assert resp.headers["Location"] == f"/accounts/{b_id}/select?then=settings"
+    resp = user.post(f"/accounts/{b_id}/select?then=settings", {"remote_account": str(others[0].id)})
+    assert resp.headers["Location"] == f"/accounts/{b_id}/settings#section-4"
+    assert user.post(f"/accounts/{b_id}/settings", {"name": "B口座", "period_start": ""}).status_code == 303
     assert user.wait_state(b_id, "done", "failed") == "done"
     # C: the one linked account left is mapped without asking; [口座を保存する] syncs it.
     resp = user.post(f"/accounts/{c_id}/settings/login", {"source_account": str(a_id)})

@@ -1,0 +1,117 @@
+"""The review queue: incoming rows that might be ones already held. The user decides.
+
+Actions: link (the incoming key names the chosen statement), add as new (insert it),
+ignore (a tombstone: the review stays, closed, and its key is never inserted again).
+"""
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from ..models import Account, MatchReview, Statement
+from ..statements.normalize import norm_description
+from .cutover_apply import link, linked_ids, load_row
+from .statements import count_statements, upsert_statements
+
+ACTIONS = ("link", "add", "ignore")
+
+
+class ReviewError(ValueError):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code  # not_found | closed | bad_candidate | already_linked
+
+
+@dataclass(frozen=True)
+class Incoming:
+    transaction_date: date
+    value_date: date | None
+    amount: int
+    description: str
+    description_norm: str
+    balance_after: int | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    statement: Statement
+    reason: str
+    linked: bool  # already carries another API key: cannot be linked again
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    review: MatchReview
+    incoming: Incoming
+    candidates: list[Candidate]
+
+
+def open_count(session: Session, account_id: int) -> int:
+    return session.exec(select(func.count()).select_from(MatchReview).where(
+        MatchReview.account_id == account_id, MatchReview.state == "open")).one()
+
+
+def open_counts(session: Session, office_id: int) -> dict[int, int]:
+    """Open reviews per account of an office, in one query."""
+    return dict(session.exec(select(MatchReview.account_id, func.count()).where(
+        MatchReview.office_id == office_id, MatchReview.state == "open")
+        .group_by(MatchReview.account_id)).all())
+
+
+def _ids(review: MatchReview) -> list[int]:
+    return [int(i) for i in review.candidate_ids.split(",") if i]
+
+
+def open_reviews(session: Session, account: Account) -> list[ReviewItem]:
+    reviews = list(session.exec(select(MatchReview).where(
+        MatchReview.account_id == account.id, MatchReview.office_id == account.office_id,
+        MatchReview.state == "open").order_by(MatchReview.id)))
+    wanted = {i for r in reviews for i in _ids(r)}
+    stmts = {s.id: s for s in session.exec(select(Statement).where(
+        Statement.id.in_(wanted), Statement.account_id == account.id))} if wanted else {}
+    taken = linked_ids(session, list(stmts))
+    items = []
+    for review in reviews:
+        row = load_row(review.incoming)
+        text = row.get("description") or ""
+        incoming = Incoming(row["transaction_date"], row.get("value_date"), row["amount"], text,
+                            norm_description(text), row.get("balance_after"), row.get("source", "api"))
+        reasons = review.reasons.split("\n")
+        cands = [Candidate(stmts[i], reasons[n] if n < len(reasons) else "", i in taken)
+                 for n, i in enumerate(_ids(review)) if i in stmts]
+        items.append(ReviewItem(review, incoming, cands))
+    return items
+
+
+def resolve(session: Session, account: Account, review_id: int, action: str,
+            candidate_id: int | None = None) -> str:
+    review = session.exec(select(MatchReview).where(
+        MatchReview.id == review_id, MatchReview.account_id == account.id,
+        MatchReview.office_id == account.office_id)).first()
+    if review is None or action not in ACTIONS:
+        raise ReviewError("not_found")
+    if review.state != "open":
+        raise ReviewError("closed")
+    row = load_row(review.incoming)
+    if action == "link":
+        if candidate_id not in _ids(review):
+            raise ReviewError("bad_candidate")
+        statement = session.exec(select(Statement).where(
+            Statement.id == candidate_id, Statement.account_id == account.id)).first()
+        if statement is None:
+            raise ReviewError("bad_candidate")
+        if linked_ids(session, [statement.id]):
+            raise ReviewError("already_linked")
+        link(session, account, statement, row)
+        review.state = "linked"
+    elif action == "add":
+        upsert_statements(session, account, [row])
+        account.statement_count = count_statements(session, account.id)
+        review.state = "added"
+    else:
+        review.state = "ignored"
+    session.add(review)
+    session.commit()
+    return review.state

@@ -1,0 +1,95 @@
+"""Uploaded statement files kept between preview and confirm.
+
+Files live in a folder of the instance, never in the cookie session, under a random
+name that also carries the office, the user and the account: a name guessed or taken
+from another user's URL finds nothing. They are deleted after the import, or after an
+hour by the next upload. The column mapping chosen in the mapping step sits beside
+the file as JSON.
+"""
+import json
+import os
+import re
+import secrets
+import time
+from pathlib import Path
+
+MAX_AGE_SECONDS = 3600
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+_SUFFIXES = (".upload", ".mapping.json")
+
+
+class Owner:
+    """Who an upload belongs to: office, user and account."""
+
+    def __init__(self, office_id: int, user_id: int, account_id: int):
+        self.prefix = f"{int(office_id)}-{int(user_id)}-{int(account_id)}-"
+
+
+def _path(directory: str | Path, owner: Owner, token: str, suffix: str) -> Path | None:
+    if not isinstance(token, str) or not _TOKEN.match(token):
+        return None
+    return Path(directory) / f"{owner.prefix}{token}{suffix}"
+
+
+def _fresh(path: Path, now: float) -> bool:
+    try:
+        return now - path.stat().st_mtime <= MAX_AGE_SECONDS
+    except FileNotFoundError:
+        return False
+
+
+def save(directory: str | Path, owner: Owner, data: bytes, now: float | None = None) -> str:
+    folder = Path(directory)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    purge_stale(folder, now)
+    token = secrets.token_urlsafe(24)
+    path = _path(folder, owner, token, ".upload")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return token
+
+
+def load(directory: str | Path, owner: Owner, token: str, now: float | None = None) -> bytes | None:
+    path = _path(directory, owner, token, ".upload")
+    if path is None or not _fresh(path, time.time() if now is None else now):
+        return None
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def save_mapping(directory: str | Path, owner: Owner, token: str, mapping: dict) -> None:
+    path = _path(directory, owner, token, ".mapping.json")
+    if path is not None and path.with_name(path.name.replace(".mapping.json", ".upload")).exists():
+        path.write_text(json.dumps(mapping), encoding="utf-8")
+
+
+def load_mapping(directory: str | Path, owner: Owner, token: str) -> dict | None:
+    path = _path(directory, owner, token, ".mapping.json")
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path else None
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def delete(directory: str | Path, owner: Owner, token: str) -> None:
+    for suffix in _SUFFIXES:
+        path = _path(directory, owner, token, suffix)
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+
+def purge_stale(directory: str | Path, now: float | None = None) -> int:
+    """Delete every upload (of anyone) older than an hour; returns how many files went."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        return 0
+    now = time.time() if now is None else now
+    gone = 0
+    for path in folder.iterdir():
+        if path.name.endswith(_SUFFIXES) and not _fresh(path, now):
+            path.unlink(missing_ok=True)
+            gone += 1
+    return gone
