@@ -45,9 +45,14 @@ class ManualStatementForm(FlaskForm):
     withdrawal = IntegerField(_l("出金"), validators=[Optional(), NumberRange(min=1, max=10**12)])
     balance_after = IntegerField(_l("残高"), validators=[Optional(), NumberRange(min=-(10**13), max=10**13)])
 
-    def validate_withdrawal(self, field):
-        if (self.deposit.data is None) == (field.data is None):
-            raise ValidationError(_l("入金か出金のどちらか一方を入力してください。"))
+    def validate(self, extra_validators=None) -> bool:
+        # Not a field validator: Optional() stops the chain on an empty field, and the rule is
+        # about the pair (exactly one of 入金 / 出金).
+        ok = super().validate(extra_validators)
+        if ok and (self.deposit.data is None) == (self.withdrawal.data is None):
+            self.withdrawal.errors.append(_l("入金か出金のどちらか一方を入力してください。"))
+            return False
+        return ok
 
 
 class StatementFilterForm(FlaskForm):

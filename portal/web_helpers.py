@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 from flask import abort, redirect, request, url_for
 from flask_login import UserMixin, current_user
+from werkzeug.routing import IntegerConverter
 
 from .db import get_session
 from .extensions import login_manager
@@ -34,9 +35,17 @@ def or_404(obj):
     return obj
 
 
+class DatabaseInt(IntegerConverter):
+    """An <int:...> URL part that fits a database id: larger numbers are a 404, not a 500."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_app(app) -> None:
     from . import sync_messages
 
+    app.url_map.converters["int"] = DatabaseInt
     app.jinja_env.globals.update(sync_error_text=sync_messages.error_text,
                                  sync_state_text=lambda s: str(sync_messages.STATES.get(s, s)),
                                  sync_trigger_text=lambda t: str(sync_messages.TRIGGERS.get(t, t)),
