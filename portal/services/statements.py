@@ -113,3 +113,13 @@ def add_manual(session: Session, account: Account, *, transaction_date: date, de
     account.statement_count = count_statements(session, account.id)
     session.commit()
 
+
+
+def balance_breaks(session: Session, account: Account, limit: int = 3):
+    """Where prev.balance + amount != balance: a missing or doubled row; flagged, never guessed."""
+    from ..statements.fingerprint import check_balance_chain
+
+    rows = session.exec(select(Statement.transaction_date, Statement.amount, Statement.balance_after)
+                        .where(Statement.account_id == account.id)
+                        .order_by(Statement.transaction_date, Statement.id)).all()
+    return check_balance_chain(rows)[:limit]

@@ -28,8 +28,9 @@ def index(account_id: int):
         date_to=form.date_to.data if valid else None,
         cursor=request.args.get("after"))
     count, total = statements_svc.totals(get_session(), account.id)
+    breaks = statements_svc.balance_breaks(get_session(), account)
     return render_template("statements/index.html", account=account, form=form, page=page,
-                           count=count, total=total,
+                           count=count, total=total, breaks=breaks,
                            bank_name=accounts_svc.bank_name(account.bank_code))
 
 

@@ -70,3 +70,18 @@ def test_list_pages_by_keyset_and_filters_by_date(app, client, auth, manual_acco
 
 def test_ids_beyond_the_database_range_are_404(auth, client, manual_account):
     assert client.get("/accounts/99999999999999999999999/statements").status_code == 404
+
+
+def test_a_break_in_the_balance_chain_is_shown(auth, client, manual_account):
+    add(auth, manual_account, transaction_date="2026-10-01", description="a", deposit="1000",
+        balance_after="1000")
+    add(auth, manual_account, transaction_date="2026-10-02", description="b", withdrawal="100",
+        balance_after="900")
+    page = client.get(f"/accounts/{manual_account}/statements").get_data(as_text=True)
+    assert "残高の連続性が途切れている" not in page
+    # A row is missing between 10/02 and 10/05: 900 - 50 should be 850, the bank says 800.
+    add(auth, manual_account, transaction_date="2026-10-05", description="c", withdrawal="50",
+        balance_after="800")
+    page = client.get(f"/accounts/{manual_account}/statements").get_data(as_text=True)
+    assert "残高の連続性が途切れている" in page
+    assert "2026/10/02〜2026/10/05: 計算上の残高 850円、明細の残高 800円" in page
