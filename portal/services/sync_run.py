@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from ..banks import hours
 from ..banks.client import BankClient
 from ..banks.errors import BankApiError, BankUnavailable, RateLimited, ReauthRequired
 from ..banks.registry import BankApi, BankRegistry
@@ -97,7 +98,7 @@ def execute(engine: Engine, ctx: SyncContext, run_id: int) -> None:
             _finish(session, run, account, "failed", exc.code, str(exc))
         except (RateLimited, BankUnavailable) as exc:
             session.rollback()
-            _retry_later(session, run, account, exc)
+            _retry_later(session, run, account, exc, bank)
         except BankApiError as exc:
             session.rollback()
             _finish(session, run, account, "failed", exc.code, str(exc))
@@ -201,12 +202,20 @@ def _finish(session: Session, run: SyncRun, account: Account, state: str, code: 
     session.commit()
 
 
-def _retry_later(session: Session, run: SyncRun, account: Account, exc) -> None:
-    """Keep what was committed; come back after Retry-After (with jitter), then finish."""
+def _retry_later(session: Session, run: SyncRun, account: Account, exc, bank) -> None:
+    """Keep what was committed; come back after Retry-After, or when the bank says it opens,
+    or after an exponential backoff (with jitter), then finish."""
     if run.attempts >= MAX_ATTEMPTS:
         _finish(session, run, account, "failed", exc.code, str(exc))
         return
-    wait = exc.retry_after if exc.retry_after else 30 * 2 ** (run.attempts - 1)
+    wait = exc.retry_after
+    if wait is None and isinstance(exc, BankUnavailable) and bank is not None:
+        hours.forget_cache()  # the cached answer said open; ask again
+        status = hours.status(bank)
+        if not status.open and status.next_open:
+            wait = max(1.0, (status.next_open - utcnow()).total_seconds())
+    if wait is None:
+        wait = 30 * 2 ** (run.attempts - 1)
     run.state, run.error_code, run.error_message = "queued", exc.code, str(exc)
     run.trigger = "retry"
     run.next_attempt_at = utcnow() + timedelta(seconds=wait + random.uniform(0, min(wait, 30) * 0.2))

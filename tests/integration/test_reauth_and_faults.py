@@ -189,3 +189,59 @@ def test_daily_call_limit_is_shown_and_respected(live_portal, sandbox):
     assert run.next_attempt_at > utcnow() + timedelta(hours=1)
     row = user.http.get(f"/accounts/{account_id}/status", headers={"HX-Request": "true"}).text
     assert "0回" in row and "利用回数の上限に達しました" in row
+
+
+@pytest.fixture
+def small_pages(sandbox):
+    sandbox.admin("PATCH", "/banks/0001/_sandbox/profile", json={"page_size": 100})
+    yield
+    sandbox.admin("PATCH", "/banks/0001/_sandbox/profile", json={"page_size": 500})
+
+
+@pytest.mark.portal_config(BANK_MAX_RETRY_WAIT=0.2)
+def test_maintenance_in_the_middle_of_paging_keeps_pages_and_finishes_after(live_portal, sandbox,
+                                                                           small_pages):
+    user = PortalUser(live_portal).signup()
+    account_id, remote = link_first(user, sandbox)
+    sandbox.admin("POST", f"/banks/0001/_sandbox/accounts/{remote.remote_id}/transactions",
+                  json={"count": 300})
+    # accounts, balances and the first page go through; then 503 WG_ERR_300 for 4 seconds.
+    sandbox.admin("POST", "/banks/0001/_sandbox/faults",
+                  json={"mode": "maintenance", "after": 3, "seconds": 4})
+    before = len(ledger(live_portal, account_id))
+    user.sync(account_id)
+    wait_for(lambda: last_run(live_portal, account_id).error_code == "bank_unavailable",
+             message="the run deferred by maintenance")
+    kept = len(ledger(live_portal, account_id))
+    assert before < kept < before + 300  # the page before the outage is committed
+    assert user.wait_state(account_id, "done", "failed", timeout=60) == "done"
+    run = last_run(live_portal, account_id)
+    assert run.attempts == 2 and run.state == "done"
+    since = first_window_start(live_portal, account_id)
+    assert ledger(live_portal, account_id) == truth(sandbox, "0001", remote.remote_id, since)
+
+
+def test_bulk_reauth_page_walks_through_every_expired_consent(live_portal, sandbox):
+    user = PortalUser(live_portal).signup()
+    first_id, _ = link_first(user, sandbox, bank="0001")
+    second_id, _ = link_first(user, sandbox, bank="0310")
+    for code in ("0001", "0310"):
+        sandbox.admin("POST", f"/banks/{code}/_sandbox/users/yamada/expire")
+    with db(live_portal) as s:
+        for conn in s.exec(select(BankConnection)).all():
+            conn.access_expires_at = utcnow()
+        s.commit()
+    for account_id in (first_id, second_id):
+        user.sync(account_id)
+        assert user.wait_state(account_id, "failed") == "failed"
+    page = user.http.get("/reauth/").text
+    assert page.count('class="card"') == 2 and "みずほ銀行" in page and "GMOあおぞらネット銀行" in page
+    # The first re-authentication comes back to the list, the last one to home.
+    back = user.consent(first_id)
+    assert back.headers["Location"] == "/reauth/"
+    assert "GMOあおぞらネット銀行" in user.http.get("/reauth/").text
+    back = user.consent(second_id)
+    assert back.headers["Location"] == "/"
+    assert {c.state for c in connections(live_portal)} == {"active"}
+    for account_id in (first_id, second_id):
+        assert user.wait_state(account_id, "done", "failed") == "done"

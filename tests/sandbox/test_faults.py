@@ -185,3 +185,11 @@ def test_arrivals_validate_input(bank):
         assert bank.admin("POST", path, json=body).status_code == 400
     assert bank.admin("POST", "/banks/0310/_sandbox/accounts/nope/transactions",
                       json={"count": 1}).status_code == 404
+
+
+def test_after_lets_calls_through_before_the_fault(bank, token):
+    fault(bank, mode="server_error", after=2, count=1)
+    assert gmo(bank, "0310", "accounts", token).status_code == 200
+    assert gmo(bank, "0310", "accounts", token).status_code == 200
+    assert gmo(bank, "0310", "accounts", token).status_code == 500
+    assert gmo(bank, "0310", "accounts", token).status_code == 200
