@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install chromium translations lint bench
+.PHONY: run test install chromium translations lint bench screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,7 @@ lint: $(VENV)/.installed
 
 bench: install
 	$(PY) bench/sync_throughput.py
+
+# Refresh the README's screenshots from the browser walkthroughs.
+screenshots: install chromium
+	TSUNAGU_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest tests/browser -q
