@@ -86,7 +86,7 @@ def main() -> None:
         print(f"""
   つなぐ Tsunagu portal   http://127.0.0.1:{portal_port}/
   Sandbox bank (NOT a bank) http://127.0.0.1:{bank_port}/
-  Demo bank login: yamada / password   (corporate certificate user: see the sandbox page)
+  Demo bank login: yamada / password   (corporate, 電子証明書でログイン: hojin)
   Press Ctrl-C to stop both.
 """, flush=True)
         run_simple("127.0.0.1", portal_port, app, threaded=True, use_reloader=False)
