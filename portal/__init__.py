@@ -38,6 +38,9 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    from . import log_redaction
+
+    log_redaction.install()
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.teardown_appcontext(close_session)
