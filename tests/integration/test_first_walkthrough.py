@@ -157,3 +157,23 @@ def test_tokens_are_encrypted_at_rest(live_portal, sandbox):
     token = live_portal.app.extensions["token_cipher"].decrypt(
         conn.access_token_enc, f"bank_connection:{conn.id}:access")
     assert token.encode() not in blob
+
+
+def test_a_consent_with_only_one_permission_is_refused_and_revoked(live_portal, sandbox):
+    user = PortalUser(live_portal).signup()
+    account_id = user.register("0001")
+    back = user.consent(account_id, uncheck_permissions={"transactions"})
+    assert back.status_code == 303
+    assert "「残高照会」と「入出金明細照会」の両方を許可してください" in user.http.get("/").text
+    with db(live_portal) as s:
+        assert s.exec(select(BankConnection)).all() == []
+
+
+def test_a_locked_bank_login_stores_nothing(live_portal):
+    user = PortalUser(live_portal).signup()
+    account_id = user.register("0001")
+    from tests.integration.flows import bank_consent
+    page = bank_consent(user.http, user.start_consent(account_id), login="locked", decision=None)
+    assert "ロック" in page.text
+    with db(live_portal) as s:
+        assert s.exec(select(BankConnection)).all() == []
