@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from .db import session_scope
+from .leader import Leadership
 from .models._time import utcnow
 from .services import schedule, sync_queue, sync_run
 
@@ -81,13 +82,17 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
     engine = app.extensions["db_engine"]
     registry, cipher = app.extensions["bank_registry"], app.extensions["token_cipher"]
 
+    leadership = Leadership(engine)
+
     def scheduled_syncs():
-        with session_scope(engine) as session:
-            schedule.queue_scheduled_syncs(session, registry)
+        if leadership.is_leader():
+            with session_scope(engine) as session:
+                schedule.queue_scheduled_syncs(session, registry)
 
     def refresh_tokens():
-        with session_scope(engine) as session:
-            schedule.refresh_due_tokens(session, registry, cipher)
+        if leadership.is_leader():
+            with session_scope(engine) as session:
+                schedule.refresh_due_tokens(session, registry, cipher)
 
     scheduler.add_job(scheduled_syncs, "cron", id="scheduled-syncs",
                       hour=app.config["SYNC_SCHEDULE_HOURS"], minute=app.config["SYNC_SCHEDULE_MINUTE"],
@@ -103,6 +108,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
         if scheduler.running:
             scheduler.shutdown(wait=False)
         dispatcher.shutdown()
+        leadership.release()
 
     app.extensions["stop_background"] = _stop
     atexit.register(_stop)

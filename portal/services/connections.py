@@ -11,7 +11,7 @@ from datetime import timedelta
 from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import Session, select
 
 from ..banks.client import BankClient
@@ -24,6 +24,7 @@ from ..models._time import utcnow
 REQUIRED_SCOPES = ("private:account",)
 NARROW_SCOPES = {"private:account.balances", "private:account.transactions"}
 REFRESH_MARGIN = timedelta(seconds=60)
+REFRESH_LOCK_BASE = 0x7473_0000_0000  # advisory-lock keys for token refresh, per connection
 PENDING_TTL = 600  # seconds a user may spend at the bank before the state expires
 
 
@@ -183,13 +184,21 @@ def access_token(session: Session, cipher: TokenCipher, bank: BankApi, conn: Ban
 
     if still_good():
         return cipher.decrypt(conn.access_token_enc, token_aad(conn.id, "access"))
-    with _lock_for(conn.id):
-        session.refresh(conn)  # another thread may have refreshed while we waited
-        if conn.state != "active":
-            raise ReauthRequired(message=conn.state_reason or "consent not active")
-        if still_good():
-            return cipher.decrypt(conn.access_token_enc, token_aad(conn.id, "access"))
-        return _refresh(session, cipher, bank, conn)
+    with _lock_for(conn.id):  # threads of this process
+        if session.get_bind().dialect.name == "postgresql":
+            # Other processes: a transaction-scoped advisory lock, released at the commit below.
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                            {"k": REFRESH_LOCK_BASE + conn.id})
+        try:
+            session.refresh(conn)  # another worker may have refreshed while we waited
+            if conn.state != "active":
+                raise ReauthRequired(message=conn.state_reason or "consent not active")
+            if still_good():
+                return cipher.decrypt(conn.access_token_enc, token_aad(conn.id, "access"))
+            return _refresh(session, cipher, bank, conn)
+        finally:
+            if session.in_transaction():
+                session.commit()
 
 
 def _refresh(session: Session, cipher: TokenCipher, bank: BankApi, conn: BankConnection) -> str:

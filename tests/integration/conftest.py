@@ -1,6 +1,7 @@
 """Integration: the real sandbox bank process and a real portal server, over real HTTP."""
 import secrets
 import threading
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -44,11 +45,9 @@ def bank_connections(sandbox, client_id, client_secret, **extra):
                       for code, dialect in SANDBOX_BANKS.items()}}
 
 
-@pytest.fixture
-def live_portal(tmp_path, sandbox, request):
+@contextmanager
+def serve_portal(tmp_path, sandbox, **overrides):
     """A portal served on a free port, registered at the sandbox as its own OAuth client."""
-    marker = request.node.get_closest_marker("portal_config")
-    overrides = dict(marker.kwargs) if marker else {}
     bank_extra = overrides.pop("bank_extra", {})
     late = _LateApp()
     server = make_server("127.0.0.1", 0, late, threaded=True)
@@ -62,7 +61,16 @@ def live_portal(tmp_path, sandbox, request):
     late.app = create_app(cfg, instance_path=str(tmp_path / "instance"))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    yield LivePortal(late.app, url, client_id)
-    server.shutdown()
-    late.app.extensions["stop_background"]()
-    late.app.extensions["db_engine"].dispose()
+    try:
+        yield LivePortal(late.app, url, client_id)
+    finally:
+        server.shutdown()
+        late.app.extensions["stop_background"]()
+        late.app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def live_portal(tmp_path, sandbox, request):
+    marker = request.node.get_closest_marker("portal_config")
+    with serve_portal(tmp_path, sandbox, **(dict(marker.kwargs) if marker else {})) as portal:
+        yield portal

@@ -99,3 +99,57 @@ def test_partial_unique_index_allows_one_active_run_per_account(pg_engine):
         s.execute(text("UPDATE sync_run SET state = 'done' WHERE id = :i"), {"i": run[0]})
         s.add(SyncRun(office_id=office_id, account_id=account_id, trigger="user"))
         s.commit()  # finished runs do not count
+
+
+def test_one_scheduler_leader_and_another_takes_over(pg_engine):
+    from portal.leader import Leadership
+
+    first, second = Leadership(pg_engine), Leadership(pg_engine)
+    assert first.is_leader() is True
+    assert second.is_leader() is False
+    assert first.is_leader() is True  # stays leader
+    first.release()  # as when its process ends
+    assert second.is_leader() is True
+    second.release()
+
+
+def test_the_walkthrough_sync_on_postgresql(pg_engine, sandbox, tmp_path):
+    """The same portal on PostgreSQL: consent, selection, sync, ledger, concurrent refresh."""
+    from sqlmodel import select
+
+    from portal.models import BankConnection
+    from portal.models._time import utcnow
+    from portal.services import connections as connections_svc
+    from tests.integration.conftest import serve_portal
+    from tests.integration.flows import PortalUser
+    from tests.integration.lifetime_helpers import db, first_window_start, ledger, link_first, truth
+
+    url = pg_engine.url.render_as_string(hide_password=False)
+    with serve_portal(tmp_path, sandbox, DATABASE_URL=url) as portal:
+        user = PortalUser(portal).signup()
+        account_id, remote = link_first(user, sandbox)
+        since = first_window_start(portal, account_id)
+        assert ledger(portal, account_id) == truth(sandbox, "0001", remote.remote_id, since)
+        with db(portal) as s:
+            conn = s.exec(select(BankConnection)).one()
+            conn.access_expires_at = utcnow()
+            s.commit()
+        registry, cipher = portal.app.extensions["bank_registry"], portal.app.extensions["token_cipher"]
+        tokens, errors = [], []
+
+        def worker():
+            try:
+                with db(portal) as s:
+                    c = s.exec(select(BankConnection)).one()
+                    tokens.append(connections_svc.access_token(s, cipher, registry.get("0001"), c))
+            except Exception as exc:  # collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert errors == [] and len(set(tokens)) == 1
+        with db(portal) as s:
+            assert s.exec(select(BankConnection)).one().state == "active"
