@@ -38,9 +38,10 @@ class LivePortal:
         return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
 
 
-def bank_connections(sandbox, client_id, client_secret, **extra):
+def bank_connections(sandbox, client_id, secret, **extra):
+    """The portal's bank config for every sandbox bank; `extra` overrides any field."""
     return {"banks": {code: {"dialect": dialect, "issuer": sandbox.bank_url(code),
-                             "client_id": client_id, "client_secret": client_secret,
+                             "client_id": client_id, "client_secret": secret,
                              "status_url": f"{sandbox.bank_url(code)}/_sandbox/status", **extra}
                       for code, dialect in SANDBOX_BANKS.items()}}
 

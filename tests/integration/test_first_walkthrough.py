@@ -1,6 +1,7 @@
 """Walkthrough 1 over real HTTP: register, consent at the sandbox bank, sync, choose, ledger."""
 from datetime import date
 
+import pytest
 from sqlmodel import Session, func, select
 
 from portal.models import Account, BankConnection, Statement, SyncRun
@@ -175,5 +176,15 @@ def test_a_locked_bank_login_stores_nothing(live_portal):
     from tests.integration.flows import bank_consent
     page = bank_consent(user.http, user.start_consent(account_id), login="locked", decision=None)
     assert "ロック" in page.text
+    with db(live_portal) as s:
+        assert s.exec(select(BankConnection)).all() == []
+
+
+@pytest.mark.portal_config(bank_extra={"client_secret": "not-the-registered-secret"})
+def test_a_refused_token_exchange_is_told_and_stores_nothing(live_portal):
+    user = PortalUser(live_portal).signup()
+    account_id = user.register("0001")
+    assert user.consent(account_id).status_code == 303
+    assert "銀行がトークンの発行を拒否しました" in user.http.get("/").text
     with db(live_portal) as s:
         assert s.exec(select(BankConnection)).all() == []

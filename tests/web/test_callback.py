@@ -1,0 +1,49 @@
+"""The OAuth callback refuses what it should, with a message and nothing stored."""
+import time
+
+from sqlmodel import Session, select
+
+from portal.models import BankConnection
+
+
+def _pending(client, state, created_at, account_id=1):
+    with client.session_transaction() as sess:
+        sess["oauth_pending"] = {state: {"state": state, "code_verifier": "v" * 64, "bank_code": "0001",
+                                         "account_id": account_id, "connection_id": None,
+                                         "created_at": created_at}}
+
+
+def test_an_expired_state_is_refused_and_spent(app, auth, client):
+    auth.signup()
+    auth.post("/accounts/new/0001", {"kind": "api:personal"})
+    _pending(client, "old-state", time.time() - 3600)
+    resp = client.get("/oauth/callback?state=old-state&code=c&iss=http://127.0.0.1:9/banks/0001")
+    assert resp.status_code == 303
+    assert "認証の有効時間が過ぎました" in client.get("/").get_data(as_text=True)
+    with client.session_transaction() as sess:
+        assert "old-state" not in sess["oauth_pending"]
+    with Session(app.extensions["db_engine"]) as s:
+        assert s.exec(select(BankConnection)).all() == []
+
+
+def test_an_error_from_the_bank_is_told_and_nothing_stored(app, auth, client):
+    auth.signup()
+    auth.post("/accounts/new/0001", {"kind": "api:personal"})
+    _pending(client, "s1", time.time())
+    client.get("/oauth/callback?state=s1&error=server_error&iss=http://127.0.0.1:9/banks/0001")
+    assert "銀行から認証エラーが返されました" in client.get("/").get_data(as_text=True)
+    with Session(app.extensions["db_engine"]) as s:
+        assert s.exec(select(BankConnection)).all() == []
+
+
+def test_the_consent_start_is_a_csrf_protected_post_that_redirects_with_pkce(auth, client):
+    auth.signup()
+    resp = auth.post("/accounts/new/0001", {"kind": "api:personal"})
+    account_id = int(resp.headers["Location"].split("/")[2])
+    notes = client.get(f"/accounts/{account_id}/connect").get_data(as_text=True)
+    assert "注意点" in notes and "64bit" in notes
+    resp = auth.post(f"/accounts/{account_id}/connect")
+    location = resp.headers["Location"]
+    assert resp.status_code == 303 and location.startswith("http://127.0.0.1:9/banks/0001/auth/v1/authorization")
+    assert "code_challenge_method=S256" in location and "code_challenge=" in location
+    assert "redirect_uri=http%3A%2F%2Flocalhost%2Foauth%2Fcallback" in location
