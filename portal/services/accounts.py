@@ -7,7 +7,6 @@ from sqlmodel import Session, select
 from ..banks import catalog
 from ..banks.registry import DEFAULT_KINDS, BankRegistry
 from ..models import Account, RemoteAccount, SyncRun
-from ..models.sync import ACTIVE_STATES
 
 
 class AccountError(ValueError):
@@ -76,11 +75,6 @@ def latest_runs(session: Session, account_ids: list[int]) -> dict[int, SyncRun]:
     runs = session.exec(select(SyncRun).where(SyncRun.id.in_(newest)))
     return {run.account_id: run for run in runs}
 
-
-def has_active_run(session: Session, account_id: int) -> bool:
-    return session.exec(
-        select(SyncRun.id).where(SyncRun.account_id == account_id, SyncRun.state.in_(ACTIVE_STATES))
-    ).first() is not None
 
 
 def selectable_remotes(session: Session, account: Account) -> list[RemoteAccount]:

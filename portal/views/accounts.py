@@ -1,6 +1,5 @@
 """口座の一覧・登録: the list, the bank picker, the kind picker, the completion page."""
 from flask import Blueprint, current_app, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..banks import catalog
@@ -60,6 +59,3 @@ def registered(account_id: int):
                            bank_name=accounts_svc.bank_name(account.bank_code),
                            api=account.sync_method == "api")
 
-
-def not_api_message():
-    return _("この口座はAPI連携に対応していません。")
