@@ -34,7 +34,16 @@ def _ensure_secrets() -> dict:
     return data
 
 
-def _write_configs(s: dict, portal_port: int, bank_port: int) -> Path:
+def _sandbox_profile(status_url: str) -> dict:
+    """What the sandbox publishes about a bank: consent lifetime and history depth."""
+    import httpx
+
+    data = httpx.get(status_url, timeout=10).json()
+    return {"consent_days": max(1, int(data["consentTtl"]) // 86400),
+            "history_months_by_type": data.get("historyMonths", {})}
+
+
+def _write_sandbox_config(s: dict, portal_port: int) -> Path:
     redirects = [f"http://{h}:{portal_port}/oauth/callback" for h in ("127.0.0.1", "localhost")]
     sandbox_cfg = {
         "CLIENTS": [{"client_id": CLIENT_ID, "client_secret": s["client_secret"],
@@ -45,17 +54,22 @@ def _write_configs(s: dict, portal_port: int, bank_port: int) -> Path:
     sandbox_path = INSTANCE / "sandbox.json"
     sandbox_path.write_text(json.dumps(sandbox_cfg, ensure_ascii=False, indent=2))
     sandbox_path.chmod(0o600)
+    return sandbox_path
+
+
+def _write_bank_connections(s: dict, bank_port: int) -> None:
+    """The portal's instance/banks.yaml: every sandbox bank, as the sandbox describes it."""
     base = f"http://127.0.0.1:{bank_port}/banks"
     banks = {"banks": {code: {
         "dialect": "mufg" if code == "0010" else "gmo",
         "issuer": f"{base}/{code}", "client_id": CLIENT_ID, "client_secret": s["client_secret"],
         "status_url": f"{base}/{code}/_sandbox/status",
+        **_sandbox_profile(f"{base}/{code}/_sandbox/status"),
         "notes": ["これはサンドボックス銀行です。デモ用のログイン: yamada / password"],
     } for code in SANDBOX_BANKS}}
     banks_path = INSTANCE / "banks.yaml"
     banks_path.write_text(yaml.safe_dump(banks, allow_unicode=True, sort_keys=False))
     banks_path.chmod(0o600)
-    return sandbox_path
 
 
 def _start_sandbox(config: Path, port: int) -> subprocess.Popen:
@@ -74,10 +88,11 @@ def main() -> None:
     bank_port = int(os.environ.get("BANK_PORT", "5001"))
     INSTANCE.mkdir(exist_ok=True)
     s = _ensure_secrets()
-    sandbox_config = _write_configs(s, portal_port, bank_port)
+    sandbox_config = _write_sandbox_config(s, portal_port)
     os.environ.setdefault("TSUNAGU_SECRET_KEY", s["secret_key"])
     os.environ.setdefault("TSUNAGU_TOKEN_KEYS", s["token_keys"])
     sandbox = _start_sandbox(sandbox_config, bank_port)
+    _write_bank_connections(s, bank_port)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         from . import create_app

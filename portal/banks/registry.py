@@ -9,6 +9,7 @@ The file (YAML) or mapping looks like:
         client_id: tsunagu
         client_secret_env: BANK_0001_CLIENT_SECRET   # or client_secret (never commit it)
         kinds: [{key: personal, label: 個人, history_months: 24}, ...]
+        history_months_by_type: {"01": 24, "11": 1}   # optional, by bank-side account type
         notes: ["..."]                    # shown before sending the user to the bank
 
 Endpoints default to the sandbox bank's paths under the issuer; a real bank sets them.
@@ -55,6 +56,7 @@ class BankApi:
     notes: tuple[str, ...] = field(default=())
     rate_limit_per_day: int | None = None
     service_hours: tuple[dict, ...] = field(default=())  # closures, see portal.banks.hours
+    history_by_type: dict = field(default_factory=dict)  # months by bank-side account type
 
     def kind(self, key: str) -> AccountKind | None:
         return next((k for k in self.kinds if k.key == key), None)
@@ -96,6 +98,7 @@ def _one(code: str, raw: dict) -> BankApi:
         notes=tuple(raw.get("notes", ())),
         rate_limit_per_day=raw.get("rate_limit_per_day"),
         service_hours=tuple(raw.get("service_hours", ())),
+        history_by_type={str(k): int(v) for k, v in (raw.get("history_months_by_type") or {}).items()},
     )
 
 

@@ -50,23 +50,30 @@ def minor_units(amount: Decimal, currency: str) -> int:
 
 
 def months_back(day: date, months: int) -> date:
+    """The first day of the month `months` before (banks publish history depth that way)."""
     y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return date(y, m + 1, min(day.day, 28))
+    return date(y, m + 1, 1)
 
 
-def earliest_available(account: Account, bank: BankApi, today: date | None = None) -> date:
-    """The oldest date the bank still gives for this kind of account."""
-    kind = bank.kind(account.kind)
-    return months_back(today or today_jst(), kind.history_months if kind else 1)
+def earliest_available(account: Account, bank: BankApi, today: date | None = None,
+                       type_code: str | None = None) -> date:
+    """The oldest date the bank still gives for this account: by the bank-side account type
+    (普通, 定期…) when the bank says, else by the kind registered (個人, 法人)."""
+    months = bank.history_by_type.get(type_code or "")
+    if months is None:
+        kind = bank.kind(account.kind)
+        months = kind.history_months if kind else 1
+    return months_back(today or today_jst(), months)
 
 
-def fetch_window(account: Account, bank: BankApi, overlap_days: int) -> tuple[date, date]:
+def fetch_window(account: Account, bank: BankApi, overlap_days: int,
+                 type_code: str | None = None) -> tuple[date, date]:
     """From (last synced date − overlap) or the chosen start, never before what the bank keeps.
 
     A start moved earlier than anything fetched so far backfills from the new start.
     """
     today = today_jst()
-    earliest = earliest_available(account, bank, today)
+    earliest = earliest_available(account, bank, today, type_code)
     start = account.period_start or earliest
     backfill = account.fetched_from is None or start < account.fetched_from
     if (not backfill and account.synced_through
@@ -136,7 +143,7 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, cl
         if bal.remote_id == remote.remote_id:
             account.balance = minor_units(bal.balance, bal.currency)
             account.balance_date = bal.base_date
-    date_from, date_to = fetch_window(account, bank, ctx.overlap_days)
+    date_from, date_to = fetch_window(account, bank, ctx.overlap_days, remote.account_type_code)
     run.date_from, run.date_to = date_from, date_to
     gap = missing_range(account, date_from)
     if gap:

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from ..db import get_session
 from ..forms import AccountSettingsForm, SharedLoginForm
-from ..models import BankConnection
+from ..models import BankConnection, RemoteAccount
 from ..services import accounts as accounts_svc
 from ..services import connections, sharing, sync_queue
 from ..services.sync_run import earliest_available
@@ -27,8 +27,14 @@ def _context(account):
     login_form.source_account.choices = [(s.account.id, s.account.name) for s in logins]
     return {"account": account, "bank": bank, "connection": conn, "logins": logins,
             "login_form": login_form, "bank_name": accounts_svc.bank_name(account.bank_code),
-            "earliest": earliest_available(account, bank) if bank else None,
+            "earliest": earliest_available(account, bank, type_code=_remote_type(account)) if bank else None,
             "show_picker": request.args.get("pick") == "1"}
+
+
+def _remote_type(account) -> str | None:
+    if account.remote_account_id is None:
+        return None
+    return get_session().get(RemoteAccount, account.remote_account_id).account_type_code
 
 
 @bp.route("/settings", methods=["GET", "POST"])

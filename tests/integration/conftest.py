@@ -38,11 +38,19 @@ class LivePortal:
         return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
 
 
+def _published(sandbox, code) -> dict:
+    status = httpx.get(f"{sandbox.bank_url(code)}/_sandbox/status", timeout=10).json()
+    return {"consent_days": max(1, int(status["consentTtl"]) // 86400),
+            "history_months_by_type": status["historyMonths"]}
+
+
 def bank_connections(sandbox, client_id, secret, **extra):
-    """The portal's bank config for every sandbox bank; `extra` overrides any field."""
+    """The portal's bank config for every sandbox bank, as the sandbox publishes it;
+    `extra` overrides any field."""
     return {"banks": {code: {"dialect": dialect, "issuer": sandbox.bank_url(code),
                              "client_id": client_id, "client_secret": secret,
-                             "status_url": f"{sandbox.bank_url(code)}/_sandbox/status", **extra}
+                             "status_url": f"{sandbox.bank_url(code)}/_sandbox/status",
+                             **_published(sandbox, code), **extra}
                       for code, dialect in SANDBOX_BANKS.items()}}
 
 
