@@ -10,6 +10,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ..models import Account, MatchReview, Statement
+from ..statements.cutover import read_reason
+from ..statements.messages import Message
 from ..statements.normalize import norm_description
 from .cutover_apply import link, linked_ids, load_row
 from .statements import count_statements, upsert_statements
@@ -37,8 +39,13 @@ class Incoming:
 @dataclass(frozen=True)
 class Candidate:
     statement: Statement
-    reason: str
+    reason: str  # Japanese, as stored
     linked: bool  # already carries another API key: cannot be linked again
+
+    @property
+    def reason_parts(self) -> tuple[Message, ...]:
+        """The reason as messages, for the review page to show in the user's language."""
+        return read_reason(self.reason)
 
 
 @dataclass(frozen=True)

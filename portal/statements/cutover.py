@@ -11,15 +11,26 @@ balance: such pairs go to review with the reasons shown.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from .messages import N_, Message
 from .normalize import SCORE_LABELS_JA, description_score
 
 MAX_DAY_GAP = 3
 LEVELS: tuple[str | int, ...] = ("balance", 3, 2, 1)
+
+# A reason is its parts (msgids) joined in Japanese by REASON_SEPARATOR, e.g.
+# 金額一致・日付差1日・摘要類似・残高一致; reviews store that text, read_reason reads it back.
+REASON_SEPARATOR = "・"
+AMOUNT_EQUAL = N_("金額一致")
+DAY_GAP = N_("日付差%(days)s日")
+BALANCE_EQUAL = N_("残高一致")
+BALANCE_DIFFERS = N_("残高不一致")
+_DAY_GAP_TEXT = re.compile(r"日付差(\d+)日")
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,9 @@ class IncomingRow:
 class Ambiguity:
     incoming_key: Hashable
     candidate_ids: list[Hashable]
-    reasons: list[str]  # one line per candidate, same order, for the review screen
+    reasons: list[str]  # one line per candidate, same order, for the review screen (Japanese)
+    # The same reasons as messages to translate (without the "<id>: " prefix).
+    reason_messages: list[tuple[Message, ...]] = field(default_factory=list)
 
 
 @dataclass
@@ -78,13 +91,36 @@ class _Candidate:
     def linkable(self, level: str | int) -> bool:
         return self.score >= 1 and (level == "balance" or not self.balance_conflict)
 
-    def reason(self) -> str:
-        parts = ["金額一致", f"日付差{self.day_gap}日", SCORE_LABELS_JA[self.score]]
+    def reason_messages(self) -> tuple[Message, ...]:
+        parts = [Message(AMOUNT_EQUAL), Message(DAY_GAP, {"days": self.day_gap}),
+                 Message(SCORE_LABELS_JA[self.score])]
         if self.balance_equal:
-            parts.append("残高一致")
+            parts.append(Message(BALANCE_EQUAL))
         elif self.balance_conflict:
-            parts.append("残高不一致")
-        return f"{self.row.id}: " + "・".join(parts)
+            parts.append(Message(BALANCE_DIFFERS))
+        return tuple(parts)
+
+    def reason(self) -> str:
+        return f"{self.row.id}: " + reason_text(self.reason_messages())
+
+
+def reason_text(parts: Sequence[Message]) -> str:
+    """The Japanese text of a reason, as reviews store it."""
+    return REASON_SEPARATOR.join(p.message_ja for p in parts)
+
+
+def read_reason(text: str) -> tuple[Message, ...]:
+    """Read a stored reason (Japanese, without the id) back into messages to translate.
+
+    A part this module does not write is kept as it is: a msgid with no translation.
+    """
+    parts = []
+    for part in text.split(REASON_SEPARATOR) if text else ():
+        if m := _DAY_GAP_TEXT.fullmatch(part):
+            parts.append(Message(DAY_GAP, {"days": int(m[1])}))
+        else:
+            parts.append(Message(part))
+    return tuple(parts)
 
 
 def _candidates(inc: IncomingRow, pool: Sequence[LedgerRow]) -> list[_Candidate]:
@@ -126,7 +162,8 @@ def match_cutover(existing: Sequence[LedgerRow], incoming: Sequence[IncomingRow]
             result.new.append(inc.key)  # outside the overlap, or nothing left to match
         else:
             ids = [c.row.id for c in left]
-            result.ambiguous.append(Ambiguity(inc.key, ids, [c.reason() for c in left]))
+            result.ambiguous.append(Ambiguity(inc.key, ids, [c.reason() for c in left],
+                                              [c.reason_messages() for c in left]))
     order = {inc.key: n for n, inc in enumerate(incoming)}
     result.links = sorted(((e, k) for k, e in linked.items()), key=lambda p: order[p[1]])
     return result

@@ -11,6 +11,8 @@ import difflib
 import re
 import unicodedata
 
+from .messages import N_
+
 # Step 4: small kana folded to their full-size forms (after NFKC, so half-width
 # kana are already full-width here).
 _SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
@@ -86,4 +88,5 @@ def description_score(a: str, b: str) -> int:
     return 0
 
 
-SCORE_LABELS_JA = {3: "摘要一致", 2: "摘要前方一致", 1: "摘要類似", 0: "摘要不一致"}
+# msgids (N_): the Japanese labels, translated where they are shown.
+SCORE_LABELS_JA = {3: N_("摘要一致"), 2: N_("摘要前方一致"), 1: N_("摘要類似"), 0: N_("摘要不一致")}

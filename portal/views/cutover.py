@@ -8,6 +8,7 @@ from ..forms_files import ReviewActionForm, SwitchForm
 from ..services import accounts as accounts_svc
 from ..services import cutover_switch, reviews
 from ..web_helpers import or_404, see_other
+from .file_support import messages_text
 
 bp = Blueprint("cutover", __name__, url_prefix="/accounts/<int:account_id>")
 
@@ -22,6 +23,12 @@ def open_review_count(account) -> int:
     if "open_review_counts" not in g:
         g.open_review_counts = reviews.open_counts(get_session(), current_user.office_id)
     return g.open_review_counts.get(account.id, 0)
+
+
+@bp.app_template_global()
+def cutover_reason(parts) -> str:
+    """Why a candidate was offered (金額一致・日付差1日・…) in the user's language."""
+    return messages_text(parts, _("・"))
 
 
 @bp.route("/switch", methods=["GET", "POST"])

@@ -1,8 +1,11 @@
-"""Helpers of the statement-file pages: which mapping reads an upload, labels, the CSV download."""
+"""Helpers of the statement-file pages: which mapping reads an upload, labels and messages
+in the user's language, the CSV download."""
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from flask import Response
 from flask_babel import gettext as _
+from flask_babel import gettext as translate  # msgids held in variables (marked with N_ where written)
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -36,8 +39,23 @@ def with_mapping(account, raw: bytes, folder, owner, token: str, fn):
         return fn(remembered)
 
 
+def message_text(message) -> str:
+    """A message of the statement modules (msgid and params: RowError, SkippedRow,
+    CsvFormatError, Message) in the user's language; the Japanese page reads as before."""
+    return translate(message.msgid, **message.params)
+
+
+def messages_text(messages: Iterable, separator: str) -> str:
+    return separator.join(message_text(m) for m in messages)
+
+
+def layout_labels() -> list[str]:
+    """The layouts recognised automatically, for the upload page."""
+    return [translate(s.label_ja) for s in SPECS]
+
+
 def layout_label(name: str) -> str:
-    labels = {s.name: s.label_ja for s in SPECS}
+    labels = {s.name: translate(s.label_ja) for s in SPECS}
     labels.update(zengin=_("全銀協形式"), zengin_csv=_("全銀協形式(CSV)"), custom=_("列の対応付け"))
     return labels.get(name, name)
 

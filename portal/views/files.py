@@ -10,13 +10,14 @@ from ..forms_files import ConfirmImportForm, UploadForm, mapping_form
 from ..services import accounts as accounts_svc
 from ..services import csv_ingest, csv_mapping, upload_store
 from ..statements.csv_import import DEFAULT_MAX_BYTES, CsvFormatError
-from ..statements.csv_import.layouts import SPECS
 from ..web_helpers import or_404, see_other
 from . import file_support
 
 bp = Blueprint("files", __name__, url_prefix="/accounts/<int:account_id>")
 MAX_UPLOAD_BYTES = DEFAULT_MAX_BYTES  # 5 MB
 PREVIEW_ROWS = 20
+# Row errors, skipped rows and the like from portal.statements, in the user's language.
+bp.add_app_template_global(file_support.message_text, "statement_message")
 
 
 @bp.url_value_preprocessor
@@ -54,7 +55,7 @@ def _folder() -> Path:
 
 def _upload_page(account, form, error=None, status=200):
     return render_template("files/import.html", account=account, form=form, error=error,
-                           layouts=[s.label_ja for s in SPECS], refused=_refused(account),
+                           layouts=file_support.layout_labels(), refused=_refused(account),
                            bank_name=accounts_svc.bank_name(account.bank_code)), status
 
 
@@ -95,7 +96,7 @@ def _unreadable(account, token, exc: CsvFormatError):
     if exc.code == "unknown_layout":
         return see_other("files.mapping", account_id=account.id, upload=token)
     upload_store.delete(_folder(), _owner(account), token)
-    flash(exc.message_ja, "error")
+    flash(file_support.message_text(exc), "error")
     return see_other("files.upload", account_id=account.id)
 
 

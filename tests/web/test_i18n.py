@@ -4,7 +4,7 @@ The msgids are the Japanese UI text. Messages are extracted afresh from the code
 at test time, so a new string without an English translation fails here. To bring the catalogue
 up to date (the .pot is a throwaway; only messages.po is kept):
 
-    pybabel extract -F babel.cfg -k _l -k lazy_gettext -o /tmp/messages.pot \
+    pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o /tmp/messages.pot \
         --ignore-dirs=".venv sandbox_bank tests" .
     pybabel update -i /tmp/messages.pot -d portal/translations -l en --no-fuzzy-matching
     # translate the empty msgstrs in portal/translations/en/LC_MESSAGES/messages.po, then
@@ -20,8 +20,9 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "portal/translations/en/LC_MESSAGES/messages.po"
-# Same as the extraction command: `-k _l -k lazy_gettext --ignore-dirs=".venv sandbox_bank tests"`.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+# Same as the extraction command: `-k _l -k lazy_gettext -k N_ --ignore-dirs=".venv sandbox_bank tests"`.
+# N_ marks the msgids of portal/statements, which has no Flask to translate with.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
 IGNORED_DIRS = {".venv", "sandbox_bank", "tests", "node_modules", "__pycache__"}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]")
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")

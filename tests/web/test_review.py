@@ -92,6 +92,16 @@ def test_review_page_shows_rows_side_by_side_and_counts(app, auth, client):
     assert page.count('value="link"') == 4 and 'value="add"' in page and 'value="ignore"' in page
 
 
+def test_review_reasons_in_english(app, auth, client):
+    auth.signup()
+    account_id = legacy_with_page(app, auth)
+    resp = client.post("/lang", data={"csrf_token": auth.token("/"), "lang": "en", "next": "/"})
+    assert resp.status_code == 303
+    page = text(client.get(f"/accounts/{account_id}/review"))
+    assert page.count("amount matches, dates 0 day(s) apart, description matches") == 4
+    assert "金額一致" not in page and "摘要一致" not in page and "・" not in page
+
+
 def test_link_each_twin_to_its_own_row(app, auth, client):
     auth.signup()
     account_id = legacy_with_page(app, auth)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..messages import N_
 from .errors import ValueFormatError
 
 # Marks that mean "negative": ASCII minus (also what NFKC makes of U+FF0D), the
@@ -37,6 +38,6 @@ def parse_amount(text: str | None) -> int | None:
         negative, s = True, s[1:]
     whole, dot, fraction = s.partition(".")
     if not _NUMBER.fullmatch(whole) or (dot and not _ZERO_FRACTION.fullmatch(dot + fraction)):
-        raise ValueFormatError(f"金額を読み取れません:「{text}」")
+        raise ValueFormatError(N_("金額を読み取れません:「%(text)s」"), {"text": text})
     value = int(whole.replace(",", ""))
     return -value if negative else value

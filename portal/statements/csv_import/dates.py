@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+from ..messages import N_
 from .errors import ValueFormatError
 
 # First day of each era; a 和暦 year n is (start year + n - 1).
@@ -31,7 +32,7 @@ def parse_date(text: str, date_format: str | None = None) -> date:
     s = unicodedata.normalize("NFKC", text or "").strip()
     s = re.sub(r"\s+", "", s) if "年" in s else s  # "平成 30 年 07 月 22 日"
     if not s:
-        raise ValueFormatError("日付が空です")
+        raise ValueFormatError(N_("日付が空です"))
     if date_format:
         try:
             return datetime.strptime(s, date_format).date()
@@ -70,4 +71,4 @@ def era_date(era: str, year: int, month: int, day: int) -> date:
 
 
 def _bad(text: str) -> ValueFormatError:
-    return ValueFormatError(f"日付を読み取れません:「{text}」")
+    return ValueFormatError(N_("日付を読み取れません:「%(text)s」"), {"text": text})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..messages import N_
 from .errors import CsvFormatError
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -52,14 +53,14 @@ def check_size(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
     if len(raw) > max_bytes:
         raise CsvFormatError(
             "too_large",
-            f"ファイルが大きすぎます（上限 {max_bytes // 1024:,} KB）。"
-            "期間を分けて取り込んでください。",
+            N_("ファイルが大きすぎます（上限 %(kb)s KB）。期間を分けて取り込んでください。"),
+            {"kb": f"{max_bytes // 1024:,}"},
         )
 
 
 def _not_text() -> CsvFormatError:
     return CsvFormatError(
         "not_text",
-        "ファイルを文字として読み取れません。銀行サイトからダウンロードしたCSVファイル"
-        "（Shift_JIS または UTF-8）を選んでください。",
+        N_("ファイルを文字として読み取れません。銀行サイトからダウンロードしたCSVファイル"
+           "（Shift_JIS または UTF-8）を選んでください。"),
     )

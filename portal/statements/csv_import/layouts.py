@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..messages import N_
 from .mapping import ColumnMapping
 
 HEADER_SCAN_ROWS = 40  # preambles are short (みずほ ~12 rows, ゆうちょ 7)
@@ -15,7 +16,7 @@ HEADER_SCAN_ROWS = 40  # preambles are short (みずほ ~12 rows, ゆうちょ 7
 @dataclass(frozen=True)
 class Layout:
     name: str
-    label_ja: str
+    label_ja: str  # a msgid (N_): shown through gettext
     mapping: ColumnMapping
     newest_first: bool | None = None  # the bank's usual order; dates decide first
     # Our own export: on a single day the file order is the ledger order, so no
@@ -28,7 +29,7 @@ class LayoutSpec:
     """Header names (after NFKC, spaces removed) per field; alternatives in tuples."""
 
     name: str
-    label_ja: str
+    label_ja: str  # a msgid (N_): shown through gettext
     fields: dict[str, tuple[str, ...]]
     also: tuple[str, ...] = ()  # further names that must be present to tell layouts apart
     extra_description: tuple[str, ...] = ()
@@ -48,42 +49,42 @@ def _f(**names: str | tuple[str, ...]) -> dict[str, tuple[str, ...]]:
 # Sources and quirks are in the shared CSV-format notes; names are post-NFKC, so
 # full-width ＩＤ/１/（円） and their half-width variants are the same entry.
 SPECS: tuple[LayoutSpec, ...] = (
-    LayoutSpec("mufg", "三菱UFJ銀行", _f(date="日付", description="摘要",
+    LayoutSpec("mufg", N_("三菱UFJ銀行"), _f(date="日付", description="摘要",
                withdrawal="支払い金額", deposit="預かり金額", balance="差引残高"),
                extra_description=("摘要内容",)),
-    LayoutSpec("smbc", "三井住友銀行", _f(date="年月日", withdrawal="お引出し",
+    LayoutSpec("smbc", N_("三井住友銀行"), _f(date="年月日", withdrawal="お引出し",
                deposit="お預入れ", description="お取り扱い内容", balance="残高"),
                newest_first=True),
-    LayoutSpec("smbc_wareki", "三井住友銀行（旧形式）", _f(date="年月日(和暦)",
+    LayoutSpec("smbc_wareki", N_("三井住友銀行（旧形式）"), _f(date="年月日(和暦)",
                withdrawal="お引出し", deposit="お預入れ", description="お取り扱い内容",
                balance="残高"), newest_first=True),
-    LayoutSpec("mizuho", "みずほ銀行", _f(date="日付", withdrawal="お引出金額",
+    LayoutSpec("mizuho", N_("みずほ銀行"), _f(date="日付", withdrawal="お引出金額",
                deposit="お預入金額", balance="残高", description="お取引内容"),
                also=("明細通番",)),
-    LayoutSpec("yucho", "ゆうちょ銀行", _f(date="取引日", deposit="受入金額(円)",
+    LayoutSpec("yucho", N_("ゆうちょ銀行"), _f(date="取引日", deposit="受入金額(円)",
                withdrawal="払出金額(円)", description="詳細1", balance="現在(貸付)高"),
                also=("入出金明細ID",), extra_description=("詳細2",), newest_first=False),
-    LayoutSpec("rakuten", "楽天銀行", _f(date="取引日", signed="入出金(円)",
+    LayoutSpec("rakuten", N_("楽天銀行"), _f(date="取引日", signed="入出金(円)",
                balance="取引後残高(円)", description="入出金内容")),
-    LayoutSpec("rakuten_business", "楽天銀行（法人・旧形式）", _f(date="取引日",
+    LayoutSpec("rakuten_business", N_("楽天銀行（法人・旧形式）"), _f(date="取引日",
                signed="入出金(円)", balance="残高(円)", description="入出金先内容")),
-    LayoutSpec("sumishin_sbi", "住信SBIネット銀行", _f(date="日付", description="内容",
+    LayoutSpec("sumishin_sbi", N_("住信SBIネット銀行"), _f(date="日付", description="内容",
                withdrawal="出金金額(円)", deposit="入金金額(円)", balance="残高(円)"),
                newest_first=True),
-    LayoutSpec("paypay", "PayPay銀行", _f(description="摘要", withdrawal="お支払金額",
+    LayoutSpec("paypay", N_("PayPay銀行"), _f(description="摘要", withdrawal="お支払金額",
                deposit="お預り金額", balance="残高"),
                date_parts=("操作日(年)", "操作日(月)", "操作日(日)")),
-    LayoutSpec("anser", "ANSER形式（地方銀行・みずほ法人）", _f(date="勘定日",
+    LayoutSpec("anser", N_("ANSER形式（地方銀行・みずほ法人）"), _f(date="勘定日",
                value_date="(起算日)", withdrawal=("出金金額(円)", "出金(円)"),
                deposit=("入金金額(円)", "入金(円)"), balance="残高(円)", description="摘要"),
                also=("照会口座",)),
-    LayoutSpec("sbi_shinsei", "SBI新生銀行", _f(date="取引日", description="摘要",
+    LayoutSpec("sbi_shinsei", N_("SBI新生銀行"), _f(date="取引日", description="摘要",
                withdrawal="出金金額", deposit="入金金額", balance="残高")),
-    LayoutSpec("aeon", "イオン銀行", _f(date="日付", description="お取引内容",
+    LayoutSpec("aeon", N_("イオン銀行"), _f(date="日付", description="お取引内容",
                withdrawal="お引出し", deposit="お預入れ", balance="残高(お借入れはマイナス表示)")),
-    LayoutSpec("mf_me", "マネーフォワード ME", _f(date="日付", description="内容",
+    LayoutSpec("mf_me", N_("マネーフォワード ME"), _f(date="日付", description="内容",
                signed="金額(円)"), also=("計算対象",)),
-    LayoutSpec("tsunagu", "Tsunagu書き出し", _f(date="取引日", value_date="起算日",
+    LayoutSpec("tsunagu", N_("Tsunagu書き出し"), _f(date="取引日", value_date="起算日",
                description="摘要", deposit="入金", withdrawal="出金", balance="残高"),
                newest_first=False, order_known=True),
 )

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..messages import N_
 from .decoding import DEFAULT_MAX_BYTES, check_size, decode
 from .errors import CsvFormatError, ValueFormatError
 from .layouts import Layout, find_layout
@@ -59,8 +60,8 @@ def parse(
         if layout is None:
             raise CsvFormatError(
                 "unknown_layout",
-                "この明細ファイルの形式を判別できませんでした。"
-                "列の対応付け（日付・摘要・金額・残高の列）を指定してください。",
+                N_("この明細ファイルの形式を判別できませんでした。"
+                   "列の対応付け（日付・摘要・金額・残高の列）を指定してください。"),
             )
         mapping = layout.mapping
     header = records[mapping.header_row].cells if 0 <= mapping.header_row < len(records) else None
@@ -86,14 +87,14 @@ def _read_rows(
         if record.blank:
             continue
         if record.cells == header:  # files joined from several downloads repeat it
-            skipped.append(SkippedRow(record.line_no, "見出し行の繰り返しのため取り込みません"))
+            skipped.append(SkippedRow(record.line_no, N_("見出し行の繰り返しのため取り込みません")))
             continue
         try:
             rows.append(to_row(record, mapping))  # identical lines are all kept
         except NoAmount:
-            skipped.append(SkippedRow(record.line_no, "金額のない行のため取り込みません"))
+            skipped.append(SkippedRow(record.line_no, N_("金額のない行のため取り込みません")))
         except ValueFormatError as exc:
-            errors.append(RowError(record.line_no, exc.message_ja))
+            errors.append(RowError(record.line_no, exc.msgid, exc.params))
     return rows, errors, skipped
 
 

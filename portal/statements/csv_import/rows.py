@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
+from ..messages import N_, ja
 from .amounts import parse_amount
 from .dates import parse_date
 from .errors import ValueFormatError
@@ -25,8 +28,15 @@ class ParsedRow:
 
 @dataclass(frozen=True)
 class RowError:
+    """A line that cannot be read: msgid (Japanese, %(name)s placeholders) and its params."""
+
     line_no: int
-    message_ja: str
+    msgid: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def message_ja(self) -> str:
+        return ja(self.msgid, self.params)
 
 
 @dataclass(frozen=True)
@@ -34,7 +44,12 @@ class SkippedRow:
     """A line left out on purpose (no amount at all), reported so nothing vanishes silently."""
 
     line_no: int
-    message_ja: str
+    msgid: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def message_ja(self) -> str:
+        return ja(self.msgid, self.params)
 
 
 class NoAmount(Exception):
@@ -59,7 +74,7 @@ def row_amount(cells: tuple[str, ...], m: ColumnMapping) -> int:
         raise NoAmount
     # A zero in the unused column is padding, not a second amount.
     if deposit and withdrawal:
-        raise ValueFormatError("入金と出金の両方に金額があります")
+        raise ValueFormatError(N_("入金と出金の両方に金額があります"))
     return (deposit or 0) - (withdrawal or 0)
 
 
@@ -70,7 +85,7 @@ def row_date(cells: tuple[str, ...], m: ColumnMapping) -> date:
     try:
         return date(int(y), int(mo), int(d))
     except ValueError:
-        raise ValueFormatError(f"日付を読み取れません:「{y}/{mo}/{d}」") from None
+        raise ValueFormatError(N_("日付を読み取れません:「%(text)s」"), {"text": f"{y}/{mo}/{d}"}) from None
 
 
 def to_row(record: Record, m: ColumnMapping) -> ParsedRow:
@@ -83,7 +98,7 @@ def to_row(record: Record, m: ColumnMapping) -> ParsedRow:
     try:
         balance = parse_amount(cell(cells, m.balance_col))
     except ValueFormatError as exc:
-        raise ValueFormatError("残高を" + exc.message_ja.removeprefix("金額を")) from None
+        raise ValueFormatError(N_("残高を読み取れません:「%(text)s」"), exc.params) from None
     parts = [cell(cells, m.description_col)]
     parts += [cell(cells, c) for c in m.description_extra_cols]
     description = " ".join(p for p in parts if p)

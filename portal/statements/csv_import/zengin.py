@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..messages import N_, Message
 from .dates import era_date
 from .errors import CsvFormatError, ValueFormatError
 from .records import Record
@@ -63,25 +64,29 @@ def wareki_yymmdd(text: str) -> date | None:
     if not digits or set(digits) == {"0"}:
         return None
     if len(digits) != 6 or not digits.isdigit():
-        raise ValueFormatError(f"日付を読み取れません:「{text}」")
+        raise _bad_date(text)
     yy, mm, dd = int(digits[:2]), int(digits[2:4]), int(digits[4:])
     try:
         return era_date("H" if yy >= 31 else "R", yy, mm, dd)
     except ValueError:
-        raise ValueFormatError(f"日付を読み取れません:「{text}」") from None
+        raise _bad_date(text) from None
+
+
+def _bad_date(text: str) -> ValueFormatError:
+    return ValueFormatError(N_("日付を読み取れません:「%(text)s」"), {"text": text})
 
 
 def data_row(line_no: int, cells: tuple[str, ...]) -> ParsedRow:
     f = dict(zip((name for name, _ in DATA_FIELDS), cells, strict=False))
     when = wareki_yymmdd(f.get("account_date", ""))
     if when is None:
-        raise ValueFormatError("勘定日がありません")
+        raise ValueFormatError(N_("勘定日がありません"))
     amount_text = f.get("amount", "")
     if not amount_text.isdigit():
-        raise ValueFormatError(f"金額を読み取れません:「{amount_text}」")
+        raise ValueFormatError(N_("金額を読み取れません:「%(text)s」"), {"text": amount_text})
     sign = {"1": 1, "2": -1}.get(f.get("in_out", ""))
     if sign is None:
-        raise ValueFormatError(f"入払区分が不正です:「{f.get('in_out', '')}」")
+        raise ValueFormatError(N_("入払区分が不正です:「%(value)s」"), {"value": f.get("in_out", "")})
     kind = f.get("transaction_type", "")
     if kind == CORRECTION:
         sign = -sign
@@ -91,7 +96,7 @@ def data_row(line_no: int, cells: tuple[str, ...]) -> ParsedRow:
     return ParsedRow(line_no, when, value_date, sign * int(amount_text), description, None, cells)
 
 
-Unit = tuple[int, "tuple[str, ...] | str"]  # (line, cells), or (line, error message)
+Unit = tuple[int, "tuple[str, ...] | Message"]  # (line, cells), or (line, error message)
 
 
 def read_zengin(units: list[Unit]) -> tuple[list[ParsedRow], list[RowError]]:
@@ -99,8 +104,8 @@ def read_zengin(units: list[Unit]) -> tuple[list[ParsedRow], list[RowError]]:
     errors: list[RowError] = []
     headers = 0
     for line_no, cells in units:
-        if isinstance(cells, str):
-            errors.append(RowError(line_no, cells))
+        if isinstance(cells, Message):
+            errors.append(RowError(line_no, cells.msgid, cells.params))
             continue
         kind = cells[0] if cells else ""
         if kind == "1":
@@ -109,13 +114,13 @@ def read_zengin(units: list[Unit]) -> tuple[list[ParsedRow], list[RowError]]:
             try:
                 rows.append(data_row(line_no, cells))
             except ValueFormatError as exc:
-                errors.append(RowError(line_no, exc.message_ja))
+                errors.append(RowError(line_no, exc.msgid, exc.params))
         elif kind not in ("8", "9"):
-            errors.append(RowError(line_no, f"データ区分が不正です:「{kind}」"))
+            errors.append(RowError(line_no, N_("データ区分が不正です:「%(kind)s」"), {"kind": kind}))
     if headers > 1:
         raise CsvFormatError(
             "several_accounts",
-            "このファイルには複数の口座の明細が含まれています。口座ごとに分けて取り込んでください。",
+            N_("このファイルには複数の口座の明細が含まれています。口座ごとに分けて取り込んでください。"),
         )
     return rows, errors
 
@@ -124,14 +129,15 @@ def fixed_units(raw: bytes) -> list[Unit]:
     units: list[Unit] = []
     for line_no, record in split_fixed(raw):
         if len(record) != RECORD_BYTES:
-            units.append((line_no, f"レコード長が{RECORD_BYTES}バイトではありません"))
+            wrong_length = Message(N_("レコード長が%(bytes)sバイトではありません"), {"bytes": RECORD_BYTES})
+            units.append((line_no, wrong_length))
         elif record[:1] != b"2":
             units.append((line_no, (record[:1].decode("ascii", "replace"),)))
         else:
             try:
                 units.append((line_no, fixed_fields(record)))
             except UnicodeDecodeError:
-                units.append((line_no, "文字を読み取れません（JIS8 ではありません）"))
+                units.append((line_no, Message(N_("文字を読み取れません（JIS8 ではありません）"))))
     return units
 
 
