@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from ..db import get_session
 from ..forms import ManualStatementForm, StatementFilterForm
 from ..services import accounts as accounts_svc
+from ..services import cutover_check
 from ..services import statements as statements_svc
 from ..web_helpers import or_404, see_other
 
@@ -29,8 +30,9 @@ def index(account_id: int):
         cursor=request.args.get("after"))
     count, total = statements_svc.totals(get_session(), account.id)
     breaks = statements_svc.balance_breaks(get_session(), account)
+    mismatches = cutover_check.day_mismatches(get_session(), account)
     return render_template("statements/index.html", account=account, form=form, page=page,
-                           count=count, total=total, breaks=breaks,
+                           count=count, total=total, breaks=breaks, mismatches=mismatches,
                            bank_name=accounts_svc.bank_name(account.bank_code))
 
 

@@ -135,6 +135,12 @@ def test_switch_from_file_history_to_api_without_duplicates(live_portal, sandbox
     assert all((r.transaction_date, r.balance_after) in truth_balance
                for r in rows if r.balance_after is not None)
     assert f"確認が必要な明細が{len(expect_review)}件あります" in user.http.get("/").text
+    # The day-by-day cross-check names exactly the day the file lacked a row.
+    statements_page = user.http.get(f"/accounts/{account_id}/statements").text
+    assert "明細ファイルと銀行の明細が一致しない日があります" in statements_page
+    missing_day = date.fromisoformat(missing["transactionDate"])
+    flagged = statements_page.split("day-mismatches", 1)[1].split("</div>", 1)[0]
+    assert f"{missing_day:%Y/%m/%d}: " in flagged and flagged.count("<li>") == 1
 
     page = user.http.get(f"/accounts/{account_id}/review").text
     assert page.count('class="card review-item"') == len(expect_review) and "取得した明細" in page
