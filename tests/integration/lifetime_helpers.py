@@ -65,3 +65,33 @@ def link_first(user, sandbox, bank="0001", pick=0) -> tuple[int, RemoteAccount]:
                      {"remote_account": str(chosen.id)}).status_code == 303
     assert user.wait_state(account_id, "done", "failed") == "done"
     return account_id, chosen
+
+
+def refresh_concurrently(portal, workers: int = 4) -> tuple[list[str], list[Exception]]:
+    """Make the access token due, then have several workers ask for one at once."""
+    import threading
+
+    from portal.models._time import utcnow
+    from portal.services import connections as connections_svc
+
+    registry, cipher = portal.app.extensions["bank_registry"], portal.app.extensions["token_cipher"]
+    with db(portal) as s:
+        conn = s.exec(select(BankConnection)).one()
+        conn.access_expires_at = utcnow()
+        s.commit()
+    tokens, errors = [], []
+
+    def worker():
+        try:
+            with db(portal) as s:
+                c = s.exec(select(BankConnection)).one()
+                tokens.append(connections_svc.access_token(s, cipher, registry.get(c.bank_code), c))
+        except Exception as exc:  # collected for the caller to assert on
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return tokens, errors

@@ -118,11 +118,16 @@ def test_the_walkthrough_sync_on_postgresql(pg_engine, sandbox, tmp_path):
     from sqlmodel import select
 
     from portal.models import BankConnection
-    from portal.models._time import utcnow
-    from portal.services import connections as connections_svc
     from tests.integration.conftest import serve_portal
     from tests.integration.flows import PortalUser
-    from tests.integration.lifetime_helpers import db, first_window_start, ledger, link_first, truth
+    from tests.integration.lifetime_helpers import (
+        db,
+        first_window_start,
+        ledger,
+        link_first,
+        refresh_concurrently,
+        truth,
+    )
 
     url = pg_engine.url.render_as_string(hide_password=False)
     with serve_portal(tmp_path, sandbox, DATABASE_URL=url) as portal:
@@ -130,26 +135,7 @@ def test_the_walkthrough_sync_on_postgresql(pg_engine, sandbox, tmp_path):
         account_id, remote = link_first(user, sandbox)
         since = first_window_start(portal, account_id)
         assert ledger(portal, account_id) == truth(sandbox, "0001", remote.remote_id, since)
-        with db(portal) as s:
-            conn = s.exec(select(BankConnection)).one()
-            conn.access_expires_at = utcnow()
-            s.commit()
-        registry, cipher = portal.app.extensions["bank_registry"], portal.app.extensions["token_cipher"]
-        tokens, errors = [], []
-
-        def worker():
-            try:
-                with db(portal) as s:
-                    c = s.exec(select(BankConnection)).one()
-                    tokens.append(connections_svc.access_token(s, cipher, registry.get("0001"), c))
-            except Exception as exc:  # collected and asserted below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=worker) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(30)
+        tokens, errors = refresh_concurrently(portal)
         assert errors == [] and len(set(tokens)) == 1
         with db(portal) as s:
             assert s.exec(select(BankConnection)).one().state == "active"

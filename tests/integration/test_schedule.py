@@ -1,15 +1,13 @@
 """The schedule: syncs queued for every linked account without overlap; tokens refreshed ahead."""
-import threading
 from datetime import timedelta
 
 from sqlmodel import select
 
 from portal.models import BankConnection, SyncRun
 from portal.models._time import utcnow
-from portal.services import connections as connections_svc
 from portal.services import schedule
 from tests.integration.flows import PortalUser
-from tests.integration.lifetime_helpers import connections, db, link_first
+from tests.integration.lifetime_helpers import connections, db, link_first, refresh_concurrently
 
 
 def test_scheduled_syncs_queue_each_linked_account_once(live_portal, sandbox):
@@ -50,26 +48,6 @@ def test_concurrent_refreshes_do_not_lock_each_other_out(live_portal, sandbox):
     """Two workers refreshing one rotating token: one refreshes, the other uses the result."""
     user = PortalUser(live_portal).signup()
     link_first(user, sandbox)
-    app = live_portal.app
-    registry, cipher = app.extensions["bank_registry"], app.extensions["token_cipher"]
-    with db(live_portal) as s:
-        conn = s.exec(select(BankConnection)).one()
-        conn.access_expires_at = utcnow()
-        s.commit()
-    tokens, errors = [], []
-
-    def worker():
-        try:
-            with db(live_portal) as s:
-                c = s.exec(select(BankConnection)).one()
-                tokens.append(connections_svc.access_token(s, cipher, registry.get("0001"), c))
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    tokens, errors = refresh_concurrently(live_portal)
     assert errors == [] and len(set(tokens)) == 1
     assert connections(live_portal)[0].state == "active"
