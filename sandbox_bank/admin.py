@@ -150,13 +150,18 @@ def patch_profile(code):
     return jsonify(profile.to_dict())
 
 
-@bp.get("/banks/<code>/_sandbox/users/<login>")
-def user_info(code, login):
+def _user_or_404(code, login):
     bank_or_404(code)
-    state = sandbox().state
-    user = state.user(code, login)
+    user = sandbox().state.user(code, login)
     if user is None:
         abort(404)
+    return user
+
+
+@bp.get("/banks/<code>/_sandbox/users/<login>")
+def user_info(code, login):
+    user = _user_or_404(code, login)
+    state = sandbox().state
     return jsonify(login=user.login, name=user.name, corporate=user.corporate,
                    certificate=user.certificate, script=user.script,
                    accounts=[account_json(a) for a in state.user_accounts(code, login)])
@@ -164,11 +169,8 @@ def user_info(code, login):
 
 @bp.post("/banks/<code>/_sandbox/users/<login>/revoke")
 def revoke_user(code, login):
-    bank_or_404(code)
+    user = _user_or_404(code, login)
     state = sandbox().state
-    user = state.user(code, login)
-    if user is None:
-        abort(404)
     with state.lock:
         user.revoked_at = time.time()  # as if the password changed: older consents die
         hits = state.revoke_grants(code, login, "password_changed")
@@ -177,7 +179,5 @@ def revoke_user(code, login):
 
 @bp.post("/banks/<code>/_sandbox/users/<login>/expire")
 def expire_user(code, login):
-    bank_or_404(code)
-    if sandbox().state.user(code, login) is None:
-        abort(404)
+    _user_or_404(code, login)
     return jsonify(login=login, expired=sandbox().state.expire_grants(code, login))

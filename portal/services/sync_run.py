@@ -137,7 +137,7 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, cl
                     "choose the bank-side account to sync")
             return
     remote = session.get(RemoteAccount, account.remote_account_id)
-    if _unlinked_remotes(session, conn.id):
+    if conn.id in accounts_svc.connections_with_unlinked(session, [conn.id]):
         run.notice = "unlinked_accounts"
     for bal in client.balances(token, remote.remote_id):
         if bal.remote_id == remote.remote_id:
@@ -185,14 +185,6 @@ def _refresh_remotes(session: Session, client: BankClient, token: str, conn: Ban
         row.currency, row.seen_at = info.currency or "JPY", now
         session.add(row)
     session.commit()
-
-
-def _unlinked_remotes(session: Session, connection_id: int) -> list[RemoteAccount]:
-    """Bank-side accounts this consent sees that nobody linked or mapped yet."""
-    mapped = select(Account.remote_account_id).where(Account.remote_account_id.is_not(None))
-    return list(session.exec(select(RemoteAccount).where(
-        RemoteAccount.connection_id == connection_id, RemoteAccount.linked.is_(False),
-        RemoteAccount.id.not_in(mapped))))
 
 
 def _remote_count(session: Session, connection_id: int) -> int:

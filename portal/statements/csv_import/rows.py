@@ -27,10 +27,10 @@ class ParsedRow:
 
 
 @dataclass(frozen=True)
-class RowError:
-    """A line that cannot be read: msgid (Japanese, %(name)s placeholders) and its params."""
+class _LineMessage:
+    """A message about one line: msgid (Japanese, %(name)s placeholders) and its params."""
 
-    line_no: int
+    line_no: int  # 1-based physical line in the file
     msgid: str
     params: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
@@ -39,17 +39,12 @@ class RowError:
         return ja(self.msgid, self.params)
 
 
-@dataclass(frozen=True)
-class SkippedRow:
+class RowError(_LineMessage):
+    """A line that cannot be read."""
+
+
+class SkippedRow(_LineMessage):
     """A line left out on purpose (no amount at all), reported so nothing vanishes silently."""
-
-    line_no: int
-    msgid: str
-    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
-
-    @property
-    def message_ja(self) -> str:
-        return ja(self.msgid, self.params)
 
 
 class NoAmount(Exception):
