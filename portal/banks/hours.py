@@ -18,10 +18,20 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STATUS_CACHE_SECONDS = 30
 
 
+# Banks publish opening times to the second (or coarser) and their clocks differ from ours:
+# come back a little after the stated time rather than a moment before it.
+OPENING_MARGIN = timedelta(seconds=2)
+
+
 @dataclass(frozen=True)
 class HoursStatus:
     open: bool
     next_open: datetime | None  # aware; None when open or unknown
+
+    @property
+    def resume_at(self) -> datetime | None:
+        """When to try again: the stated opening plus a margin."""
+        return self.next_open + OPENING_MARGIN if self.next_open else None
 
 
 def _at(day: date, text: str) -> datetime:

@@ -82,7 +82,7 @@ def request_sync_in_hours(session: Session, account: Account, bank, *, trigger: 
 
     status = hours.status(bank) if bank is not None else None
     if status is not None and not status.open:
-        return request_sync(session, account, trigger=trigger, not_before=status.next_open,
+        return request_sync(session, account, trigger=trigger, not_before=status.resume_at,
                             reason="outside_hours")
     if call_budget.remaining(session, bank) == 0:
         return request_sync(session, account, trigger=trigger,

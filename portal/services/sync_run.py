@@ -212,7 +212,7 @@ def _retry_later(session: Session, run: SyncRun, account: Account, exc, bank) ->
         hours.forget_cache()  # the cached answer said open; ask again
         status = hours.status(bank)
         if not status.open and status.next_open:
-            wait = max(1.0, (status.next_open - utcnow()).total_seconds())
+            wait = max(1.0, (status.resume_at - utcnow()).total_seconds())
     if wait is None:
         wait = 30 * 2 ** (run.attempts - 1)
     run.state, run.error_code, run.error_message = "queued", exc.code, str(exc)
