@@ -29,9 +29,6 @@ class MappingForm(FlaskForm):
                                validators=[InputRequired(_l("行番号を入力してください。")),
                                            NumberRange(min=0, max=40)])
 
-    def column_fields(self):
-        return [getattr(self, f"col_{i}") for i in range(self.column_count)]
-
     def roles(self) -> dict[int, str]:
         return {i: getattr(self, f"col_{i}").data or "" for i in range(self.column_count)}
 

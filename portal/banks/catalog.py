@@ -83,10 +83,6 @@ def get(code) -> BankEntry | None:
     return found.entry if found else None
 
 
-def all_banks() -> list[BankEntry]:
-    return [item.entry for item in _catalog().values()]
-
-
 def display_name(code) -> str:
     """「みずほ銀行」 style name; the code itself when zengin-code does not know it."""
     entry = get(code)

@@ -121,6 +121,3 @@ class BankRegistry:
 
     def codes(self) -> list[str]:
         return sorted(self._banks)
-
-    def by_issuer(self, issuer: str) -> BankApi | None:
-        return next((b for b in self._banks.values() if b.issuer == issuer), None)

@@ -1,6 +1,6 @@
 """All tables. Import from here so Alembic and the app see the same metadata."""
 from .banking import Account, BankConnection, RemoteAccount
-from .statements import MatchReview, Statement, StatementAlias
+from .statement_rows import MatchReview, Statement, StatementAlias
 from .sync import BankCallCount, SyncRun
 from .users import LoginAttempt, Membership, Office, User
 

@@ -15,9 +15,9 @@ from typing import NamedTuple
 from sqlmodel import Session, select
 
 from ..banks.registry import BankRegistry
+from ..ledger.csv_import import ColumnMapping, ParsedRow, ParseResult, parse
+from ..ledger.fingerprint import Insertion, dedup_key, rows_to_insert
 from ..models import Account, Statement, StatementAlias
-from ..statements.csv_import import ColumnMapping, ParsedRow, ParseResult, parse
-from ..statements.fingerprint import Insertion, dedup_key, rows_to_insert
 from . import csv_mapping
 from .statements import count_statements, upsert_statements
 

@@ -7,10 +7,10 @@ never read with a mapping meant for a different one.
 import json
 from dataclasses import dataclass
 
+from ..ledger.csv_import import ColumnMapping, decode, guess_mapping
+from ..ledger.csv_import.layouts import HEADER_SCAN_ROWS
+from ..ledger.csv_import.records import Record, read_records
 from ..models import Account
-from ..statements.csv_import import ColumnMapping, decode, guess_mapping
-from ..statements.csv_import.layouts import HEADER_SCAN_ROWS
-from ..statements.csv_import.records import Record, read_records
 
 MAPPING_MAX_CHARS = 2000  # Account.csv_mapping
 SAMPLE_ROWS = 3

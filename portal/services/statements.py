@@ -8,9 +8,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from ..ledger.normalize import norm_description
 from ..models import Account, Statement, StatementAlias
 from ..models._time import utcnow
-from ..statements.normalize import norm_description
 
 
 def _insert_ignoring_duplicates(session: Session):
@@ -117,7 +117,7 @@ def add_manual(session: Session, account: Account, *, transaction_date: date, de
 
 def balance_breaks(session: Session, account: Account, limit: int = 3):
     """Where prev.balance + amount != balance: a missing or doubled row; flagged, never guessed."""
-    from ..statements.fingerprint import check_balance_chain
+    from ..ledger.fingerprint import check_balance_chain
 
     rows = session.exec(select(Statement.transaction_date, Statement.amount, Statement.balance_after)
                         .where(Statement.account_id == account.id)

@@ -20,7 +20,7 @@ from ..models._time import utcnow
 from . import accounts as accounts_svc
 from . import call_budget
 from .connections import access_token, mark_reauth
-from .cutover_apply import apply_api_page
+from .cutover.apply import apply_api_page
 from .statements import count_statements, upsert_statements
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,8 @@ from flask_login import current_user, login_required
 from ..db import get_session
 from ..forms_files import ReviewActionForm, SwitchForm
 from ..services import accounts as accounts_svc
-from ..services import cutover_switch, reviews
+from ..services.cutover import reviews
+from ..services.cutover import switch as cutover_switch
 from ..web_helpers import or_404, see_other
 from .file_support import messages_text
 

@@ -9,12 +9,12 @@ from flask_babel import gettext as translate  # msgids held in variables (marked
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from ..ledger.csv_export import ExportRow, export_csv
+from ..ledger.csv_import import ColumnMapping, CsvFormatError
+from ..ledger.csv_import.layouts import SPECS
 from ..models import Statement
 from ..services import csv_mapping, upload_store
 from ..services.sync_run import today_jst
-from ..statements.csv_export import ExportRow, export_csv
-from ..statements.csv_import import ColumnMapping, CsvFormatError
-from ..statements.csv_import.layouts import SPECS
 
 EXPORT_ENCODINGS = {"utf-8-sig": "utf-8", "cp932": "Shift_JIS"}
 EXPORT_BATCH = 1000

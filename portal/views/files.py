@@ -7,16 +7,16 @@ from flask_login import current_user, login_required
 
 from ..db import get_engine, get_session
 from ..forms_files import ConfirmImportForm, UploadForm, mapping_form
+from ..ledger.csv_import import DEFAULT_MAX_BYTES, CsvFormatError
 from ..services import accounts as accounts_svc
 from ..services import csv_ingest, csv_mapping, upload_store
-from ..statements.csv_import import DEFAULT_MAX_BYTES, CsvFormatError
 from ..web_helpers import or_404, see_other
 from . import file_support
 
 bp = Blueprint("files", __name__, url_prefix="/accounts/<int:account_id>")
 MAX_UPLOAD_BYTES = DEFAULT_MAX_BYTES  # 5 MB
 PREVIEW_ROWS = 20
-# Row errors, skipped rows and the like from portal.statements, in the user's language.
+# Row errors, skipped rows and the like from portal.ledger, in the user's language.
 bp.add_app_template_global(file_support.message_text, "statement_message")
 
 

@@ -6,8 +6,8 @@ from flask_login import current_user, login_required
 from ..db import get_session
 from ..forms import ManualStatementForm, StatementFilterForm
 from ..services import accounts as accounts_svc
-from ..services import cutover_check
 from ..services import statements as statements_svc
+from ..services.cutover import check as cutover_check
 from ..web_helpers import or_404, see_other
 
 bp = Blueprint("statements", __name__, url_prefix="/accounts/<int:account_id>")

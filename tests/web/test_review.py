@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from portal.models import Account, MatchReview, Statement, StatementAlias
-from portal.services.cutover_apply import apply_api_page
+from portal.services.cutover.apply import apply_api_page
 from portal.services.sync_run import today_jst
 from tests.conftest import Auth
 from tests.web.csv_helpers import account, crlf, db, import_file, ledger, preview_location, register, text

@@ -2,14 +2,14 @@ from datetime import date
 
 import pytest
 
-from portal.statements.csv_export import (
+from portal.ledger.csv_export import (
     CHUNK_ROWS,
     CP932_REPLACEMENT,
     ExportRow,
     export_csv,
     export_description,
 )
-from portal.statements.csv_import import parse
+from portal.ledger.csv_import import parse
 
 ROWS = [
     ExportRow(date(2024, 4, 1), date(2024, 3, 31), 50000, "振込　ﾔﾏﾀﾞ ﾀﾛｳ", 150000),

@@ -16,9 +16,9 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ..banks.registry import BankApi, BankRegistry
-from ..models import Account, Statement
-from .sync_run import earliest_available, today_jst
+from ...banks.registry import BankApi, BankRegistry
+from ...models import Account, Statement
+from ..sync_run import earliest_available, today_jst
 
 OVERLAP_DAYS = 31
 

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from portal.statements.csv_import import CsvFormatError, parse
-from portal.statements.csv_import.zengin import DATA_FIELDS
+from portal.ledger.csv_import import CsvFormatError, parse
+from portal.ledger.csv_import.zengin import DATA_FIELDS
 
 
 def num(value: int | str, width: int) -> bytes:

@@ -1,6 +1,6 @@
 import pytest
 
-from portal.statements.normalize import description_score, display_description, norm_description
+from portal.ledger.normalize import description_score, norm_description
 
 
 @pytest.mark.parametrize(
@@ -26,10 +26,6 @@ def test_norm_examples(raw, expected):
 def test_half_and_full_width_kana_are_equal():
     assert norm_description("ﾏｽﾀｰｶｰﾄﾞ ﾆｭｳｶｲ") == norm_description("マスターカード　ニュウカイ")
     assert norm_description("ﾏｽﾀｰｶｰﾄﾞ") == norm_description("マスタ－カ－ド")
-
-
-def test_display_description_keeps_spaces_but_collapses_them():
-    assert display_description("振込　　ｹｲﾃﾞｲ ") == "振込 ケイデイ"
 
 
 @pytest.mark.parametrize(

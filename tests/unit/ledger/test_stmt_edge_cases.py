@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from portal.statements.csv_import import parse
+from portal.ledger.csv_import import parse
 
 SMBC_HEADER = "年月日,お引出し,お預入れ,お取り扱い内容,残高,メモ,ラベル"
 MUFG_HEADER = '"日付","摘要","摘要内容","支払い金額","預かり金額","差引残高"'

@@ -9,12 +9,12 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ..models import Account, MatchReview, Statement
-from ..statements.cutover import read_reason
-from ..statements.messages import Message
-from ..statements.normalize import norm_description
-from .cutover_apply import link, linked_ids, load_row
-from .statements import count_statements, upsert_statements
+from ...ledger.cutover_match import read_reason
+from ...ledger.messages import Message
+from ...ledger.normalize import norm_description
+from ...models import Account, MatchReview, Statement
+from ..statements import count_statements, upsert_statements
+from .apply import link, linked_ids, load_row
 
 ACTIONS = ("link", "add", "ignore")
 
@@ -53,11 +53,6 @@ class ReviewItem:
     review: MatchReview
     incoming: Incoming
     candidates: list[Candidate]
-
-
-def open_count(session: Session, account_id: int) -> int:
-    return session.exec(select(func.count()).select_from(MatchReview).where(
-        MatchReview.account_id == account_id, MatchReview.state == "open")).one()
 
 
 def open_counts(session: Session, office_id: int) -> dict[int, int]:

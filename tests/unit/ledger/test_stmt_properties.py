@@ -5,10 +5,10 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.statements.csv_export import ExportRow, export_csv, export_description
-from portal.statements.csv_import import parse
-from portal.statements.fingerprint import dedup_key, rows_to_insert
-from portal.statements.normalize import norm_description
+from portal.ledger.csv_export import ExportRow, export_csv, export_description
+from portal.ledger.csv_import import parse
+from portal.ledger.fingerprint import dedup_key, rows_to_insert
+from portal.ledger.normalize import norm_description
 
 KANA_AND_MORE = st.text(
     alphabet=st.one_of(

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from portal.statements.fingerprint import (
+from portal.ledger.fingerprint import (
     balance_key,
     base_key,
     check_balance_chain,

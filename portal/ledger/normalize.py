@@ -66,12 +66,6 @@ def _norm_once(text: str) -> str:
     return s.translate(_BRACKETS)
 
 
-def display_description(text: str) -> str:
-    """NFKC and collapse runs of whitespace to one space: for showing, not for matching."""
-    s = unicodedata.normalize("NFKC", text or "")
-    return _WHITESPACE.sub(" ", s).strip()
-
-
 def description_score(a: str, b: str) -> int:
     """Score two descriptions: 3 equal, 2 truncation prefix, 1 similar (ratio ≥ 0.8), else 0."""
     na, nb = norm_description(a), norm_description(b)

@@ -2,10 +2,10 @@ from datetime import date
 
 import pytest
 
-from portal.statements.csv_import import CsvFormatError, decode
-from portal.statements.csv_import.amounts import parse_amount
-from portal.statements.csv_import.dates import parse_date
-from portal.statements.csv_import.errors import ValueFormatError
+from portal.ledger.csv_import import CsvFormatError, decode
+from portal.ledger.csv_import.amounts import parse_amount
+from portal.ledger.csv_import.dates import parse_date
+from portal.ledger.csv_import.errors import ValueFormatError
 
 
 @pytest.mark.parametrize(

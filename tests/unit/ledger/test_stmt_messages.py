@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from portal.statements.csv_import import CsvFormatError, RowError, SkippedRow, decode, parse
-from portal.statements.csv_import.layouts import SPECS
-from portal.statements.cutover import IncomingRow, LedgerRow, match_cutover, read_reason
-from portal.statements.messages import N_, Message, ja
+from portal.ledger.csv_import import CsvFormatError, RowError, SkippedRow, decode, parse
+from portal.ledger.csv_import.layouts import SPECS
+from portal.ledger.cutover_match import IncomingRow, LedgerRow, match_cutover, read_reason
+from portal.ledger.messages import N_, Message, ja
 
 STATEMENTS = Path(__file__).resolve().parents[3] / "portal/statements"
 MUFG_HEADER = '"日付","摘要","摘要内容","支払い金額","預かり金額","差引残高"'

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from portal.statements.csv_import import ColumnMapping, decode, detect_layout, parse
+from portal.ledger.csv_import import ColumnMapping, decode, detect_layout, parse
 
 
 def crlf(*lines: str) -> str:

@@ -7,9 +7,9 @@ from one side or doubled: it is shown, never guessed at.
 """
 from sqlmodel import Session, select
 
-from ..models import Account, MatchReview, Statement, StatementAlias
-from ..statements.cutover import DayMismatch, IncomingRow, LedgerRow, overlap_check
-from .cutover_apply import load_row
+from ...ledger.cutover_match import DayMismatch, IncomingRow, LedgerRow, overlap_check
+from ...models import Account, MatchReview, Statement, StatementAlias
+from .apply import load_row
 
 
 def day_mismatches(session: Session, account: Account, limit: int = 10) -> list[DayMismatch]:

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from portal.statements.csv_import import ColumnMapping, CsvFormatError, guess_mapping, parse
+from portal.ledger.csv_import import ColumnMapping, CsvFormatError, guess_mapping, parse
 
 
 def test_mapping_json_round_trip():

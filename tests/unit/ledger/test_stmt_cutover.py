@@ -1,6 +1,6 @@
 from datetime import date
 
-from portal.statements.cutover import IncomingRow, LedgerRow, match_cutover, overlap_check
+from portal.ledger.cutover_match import IncomingRow, LedgerRow, match_cutover, overlap_check
 
 D = date(2024, 4, 10)
 

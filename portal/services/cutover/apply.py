@@ -13,10 +13,10 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
-from ..models import Account, MatchReview, Statement, StatementAlias
-from ..statements.cutover import MAX_DAY_GAP, IncomingRow, LedgerRow, match_cutover
-from ..statements.normalize import norm_description
-from .statements import upsert_statements
+from ...ledger.cutover_match import MAX_DAY_GAP, IncomingRow, LedgerRow, match_cutover
+from ...ledger.normalize import norm_description
+from ...models import Account, MatchReview, Statement, StatementAlias
+from ..statements import upsert_statements
 
 MAX_CANDIDATES = 8  # keeps candidate_ids and reasons inside their columns
 
