@@ -20,10 +20,10 @@ sys.path.insert(0, str(ROOT))
 
 from portal import create_app  # noqa: E402
 from portal.jobs import run_pending  # noqa: E402
-from tests.conftest import portal_config  # noqa: E402
-from tests.integration.conftest import _LateApp, bank_connections  # noqa: E402
-from tests.integration.flows import PortalUser  # noqa: E402
-from tests.sandbox_server import start_sandbox  # noqa: E402
+from tests.support.flows import PortalUser  # noqa: E402
+from tests.support.live_portal import LateApp, LivePortal, bank_connections  # noqa: E402
+from tests.support.portal_config import portal_config  # noqa: E402
+from tests.support.sandbox_server import start_sandbox  # noqa: E402
 
 
 def main() -> None:
@@ -35,7 +35,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="tsunagu-bench-"))
     volume = {"users": 1, "accounts": 1, "statements": args.statements, "seed": 7}
     sandbox = start_sandbox(tmp / "bank", config={"VOLUME": volume, "PAGE_SIZE": 500})
-    late = _LateApp()
+    late = LateApp()
     server = make_server("127.0.0.1", 0, late, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     sandbox.register_client(client_id="bench", client_secret="bench-secret",
@@ -44,9 +44,7 @@ def main() -> None:
     late.app = app = create_app(cfg, instance_path=str(tmp / "instance"))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        portal = type("P", (), {"app": app, "url": url,
-                                "http": lambda self: __import__("httpx").Client(base_url=url, timeout=60)})()
-        user = PortalUser(portal).signup()
+        user = PortalUser(LivePortal(app, url, "bench")).signup()
         account_id = user.register("0001")
         user.consent(account_id, login="vol00001")
         user.post(f"/accounts/{account_id}/sync")

@@ -8,7 +8,7 @@ from . import config as default_config
 from .banks.registry import BankRegistry
 from .crypto import TokenCipher
 from .db import close_session, make_engine
-from .extensions import csrf, login_manager
+from .extensions import csrf
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,13 +52,15 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     app.extensions["token_cipher"] = TokenCipher.from_config(app.config["TOKEN_KEYS"])
     app.extensions["bank_registry"] = _load_registry(app)
 
-    login_manager.init_app(app)
     csrf.init_app(app)
-    from . import i18n, security, web_helpers
+    from . import auth, errors, i18n, routing, security, template_globals
 
+    routing.init_app(app)
+    auth.init_app(app)
+    errors.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
-    web_helpers.init_app(app)
+    template_globals.init_app(app)
 
     from .views import register_blueprints
 

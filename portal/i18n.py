@@ -1,14 +1,12 @@
 """Japanese first, English selectable; yen and date formats for both."""
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+from .dates import to_jst
 from .extensions import babel
-
-JST = ZoneInfo("Asia/Tokyo")
 
 
 def select_locale() -> str:
@@ -38,12 +36,6 @@ def format_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = to_jst(value).date()
     return value.strftime("%Y/%m/%d")
-
-
-def to_jst(value: datetime) -> datetime:
-    if value.tzinfo is None:  # never stored so, but a naive value is UTC by convention
-        value = value.replace(tzinfo=ZoneInfo("UTC"))
-    return value.astimezone(JST)
 
 
 def format_datetime(value: datetime | None) -> str:

@@ -12,9 +12,9 @@ from threading import BoundedSemaphore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from .dates import utcnow
 from .db import session_scope
 from .leader import Leadership
-from .models._time import utcnow
 from .services import schedule, sync_queue, sync_run
 
 log = logging.getLogger(__name__)

@@ -1,16 +1,24 @@
-"""Shared fixtures: a portal app on a temporary database, a client, a signed-up user."""
-import re
+"""Fixtures every test folder shares, defined once: a portal app on a temporary database,
+its client and a signed-up user; the sandbox bank and a live portal served over HTTP;
+`db`, sessions on the database of whichever portal the test uses.
+
+The code behind them is in tests/support/, which the bench scripts import too.
+"""
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
 from portal import create_app
-from portal.crypto import generate_key
+from tests.support.auth import Auth
+from tests.support.live_portal import serve_portal
+from tests.support.portal_config import portal_config
+from tests.support.sandbox_server import start_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
-CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
 def _compile_translations() -> None:
@@ -23,27 +31,6 @@ def _compile_translations() -> None:
 
 
 _compile_translations()
-
-FAKE_BANKS = {"banks": {
-    "0001": {"dialect": "gmo", "issuer": "http://127.0.0.1:9/banks/0001", "client_id": "c",
-             "client_secret": "s"},
-    "0038": {"dialect": "gmo", "issuer": "http://127.0.0.1:9/banks/0038", "client_id": "c",
-             "client_secret": "s"},
-}}
-
-
-def portal_config(tmp_path: Path, **overrides) -> dict:
-    cfg = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "TOKEN_KEYS": generate_key(),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite'}",
-        "SCHEDULER_ENABLED": False,
-        "BANK_CONNECTIONS": FAKE_BANKS,
-        "LOGIN_MAX_FAILURES": 5,
-    }
-    cfg.update(overrides)
-    return cfg
 
 
 @pytest.fixture
@@ -58,37 +45,40 @@ def client(app):
     return app.test_client()
 
 
-def csrf_from(html: str) -> str:
-    m = CSRF_RE.search(html)
-    assert m, "no CSRF token on the page"
-    return m.group(1)
-
-
-class Auth:
-    def __init__(self, client):
-        self.client = client
-
-    def token(self, path: str = "/login") -> str:
-        return csrf_from(self.client.get(path).get_data(as_text=True))
-
-    def signup(self, email="owner@example.jp", password="correct horse 1", office="山田商店"):
-        return self.client.post("/signup", data={
-            "csrf_token": self.token("/signup"), "office_name": office, "email": email,
-            "password": password, "confirm": password})
-
-    def login(self, email="owner@example.jp", password="correct horse 1"):
-        return self.client.post("/login", data={
-            "csrf_token": self.token(), "email": email, "password": password})
-
-    def logout(self):
-        return self.client.post("/logout", data={"csrf_token": self.token("/")})
-
-    def post(self, path, data=None, **kw):
-        data = dict(data or {})
-        data.setdefault("csrf_token", self.token("/"))
-        return self.client.post(path, data=data, **kw)
-
-
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory):
+    """The sandbox bank as a real subprocess, one for the whole run."""
+    server = start_sandbox(tmp_path_factory.mktemp("sandbox"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_portal(tmp_path, sandbox, request):
+    """A real portal on a free port, registered at the sandbox, its scheduler running.
+
+    `@pytest.mark.portal_config(KEY=value)` adds settings."""
+    marker = request.node.get_closest_marker("portal_config")
+    with serve_portal(tmp_path, sandbox, **(dict(marker.kwargs) if marker else {})) as portal:
+        yield portal
+
+
+@pytest.fixture
+def db(request) -> Callable[[], Session]:
+    """`with db() as s:` — a new session on the database of the portal this test uses:
+    the live server's when the test uses `live_portal`, otherwise the `app` fixture's.
+
+    A new session for each block, as the portal's own requests do: a session kept for the
+    whole test would answer later reads from its identity map and never see what the
+    server's scheduler committed since."""
+    if "live_portal" in request.fixturenames:
+        app = request.getfixturevalue("live_portal").app
+    else:
+        app = request.getfixturevalue("app")
+    engine = app.extensions["db_engine"]
+    return lambda: Session(engine)

@@ -16,9 +16,24 @@ from functools import cache
 
 from .search_text import fold
 
-# Banks renamed in the data but still searched by the name people know.
-FORMER_NAMES: dict[str, tuple[str, ...]] = {"0038": ("住信SBIネット",)}
-FORMER_KANA: dict[str, tuple[str, ...]] = {"0038": ("スミシンエスビーアイネット",)}
+# Banks renamed in the data but still searched, and recognised, by the name people know
+# (newest former name first; shown as 「旧 …」 beside the current name).
+FORMER_NAMES: dict[str, tuple[str, ...]] = {
+    "0033": ("ジャパンネット銀行",),  # PayPay銀行, 2021
+    "0034": ("アイワイバンク銀行",),  # セブン銀行, 2005
+    "0036": ("イーバンク銀行",),  # 楽天銀行, 2010
+    "0038": ("住信SBIネット銀行",),  # ドコモＳＭＴＢネット銀行, 2026
+    "0039": ("じぶん銀行",),  # auじぶん銀行, 2019
+    "0397": ("新生銀行",),  # SBI新生銀行, 2023
+}
+FORMER_KANA: dict[str, tuple[str, ...]] = {
+    "0033": ("ジヤパンネツト",),
+    "0034": ("アイワイバンク",),
+    "0036": ("イーバンク",),
+    "0038": ("スミシンエスビーアイネット",),
+    "0039": ("ジブン",),
+    "0397": ("シンセイ",),
+}
 NOT_BANKS = frozenset({"0200"})  # listed among bank codes, but not a bank
 KIND_SUFFIXES = (  # longest first: 信漁連 before 信連
     ("信漁連", "信用漁業協同組合連合会"),
@@ -36,8 +51,13 @@ class BankEntry:
     code: str  # 4-digit 金融機関コード
     name: str  # display name, e.g. みずほ銀行
     kana: str  # zengin kana (full-width katakana, large kana only)
-    former_names: tuple[str, ...] = ()
+    former_names: tuple[str, ...] = ()  # full former names, newest first: 住信SBIネット銀行
     short_name: str = ""  # the zengin short name, e.g. みずほ
+
+    @property
+    def former_name(self) -> str | None:
+        """The name people knew it by last, for 「旧 …」."""
+        return self.former_names[0] if self.former_names else None
 
 
 def full_name(code: str, short_name: str) -> str:
@@ -67,7 +87,7 @@ def _catalog() -> dict[str, _Indexed]:
         former = FORMER_NAMES.get(code, ())
         entry = BankEntry(code, full_name(code, bank.name), bank.kana, former, bank.name)
         texts = (bank.name, entry.name, bank.kana, bank.hira, bank.roma or "",
-                 *former, *(full_name(code, n) for n in former), *FORMER_KANA.get(code, ()))
+                 *former, *FORMER_KANA.get(code, ()))
         keys = tuple(dict.fromkeys(k for k in map(fold, texts) if k))  # unique, in order
         indexed[code] = _Indexed(entry, keys)
     return indexed

@@ -9,11 +9,10 @@ import threading
 import time as clock
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from ..dates import JST
 from .client import fetch_status
 
-JST = ZoneInfo("Asia/Tokyo")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STATUS_CACHE_SECONDS = 30
 
@@ -27,6 +26,7 @@ OPENING_MARGIN = timedelta(seconds=2)
 class HoursStatus:
     open: bool
     next_open: datetime | None  # aware; None when open or unknown
+    maintenance: bool = False  # closed for maintenance, not by its regular hours
 
     @property
     def resume_at(self) -> datetime | None:
@@ -93,7 +93,8 @@ def status(bank, now: datetime | None = None) -> HoursStatus:
             data = fetch_status(bank.status_url)
             nxt = data.get("nextOpening")
             result = HoursStatus(bool(data.get("open", True)),
-                                 datetime.fromisoformat(nxt) if nxt else None)
+                                 datetime.fromisoformat(nxt) if nxt else None,
+                                 maintenance=bool(data.get("maintenance")))
         except Exception:  # the status page is advisory: fall back to the configured hours
             result = evaluate(list(bank.service_hours), now)
         with _cache_lock:

@@ -3,9 +3,23 @@ from .banking import Account, BankConnection, RemoteAccount
 from .statement_rows import MatchReview, Statement, StatementAlias
 from .sync import BankCallCount, SyncRun
 from .users import LoginAttempt, Membership, Office, User
+from .vocabulary import (
+    ConnectionState,
+    ReviewState,
+    StatementSource,
+    SyncMethod,
+    SyncState,
+    SyncTrigger,
+)
 
 __all__ = [
     "Account",
+    "ConnectionState",
+    "ReviewState",
+    "StatementSource",
+    "SyncMethod",
+    "SyncState",
+    "SyncTrigger",
     "BankCallCount",
     "BankConnection",
     "LoginAttempt",

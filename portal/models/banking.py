@@ -4,7 +4,8 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from ._time import utcnow
+from ..dates import utcnow
+from .vocabulary import ConnectionState, EnumText, SyncMethod, SyncState
 
 
 class BankConnection(SQLModel, table=True):
@@ -14,7 +15,8 @@ class BankConnection(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     office_id: int = Field(foreign_key="office.id", index=True)
     bank_code: str = Field(max_length=4, index=True)
-    state: str = Field(default="active", max_length=20)  # active | reauth_required | revoked
+    state: ConnectionState = Field(default=ConnectionState.ACTIVE,
+                                   sa_column=Column(EnumText(ConnectionState, 20), nullable=False))
     state_reason: str | None = Field(default=None, max_length=40)
     access_token_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     refresh_token_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
@@ -54,7 +56,7 @@ class Account(SQLModel, table=True):
     name: str = Field(max_length=200)
     bank_code: str = Field(max_length=4)
     kind: str = Field(max_length=20)  # key of the bank's account kind, e.g. personal
-    sync_method: str = Field(max_length=10)  # api | manual | legacy
+    sync_method: SyncMethod = Field(sa_column=Column(EnumText(SyncMethod, 10), nullable=False))
     connection_id: int | None = Field(default=None, foreign_key="bank_connection.id", index=True)
     remote_account_id: int | None = Field(default=None, foreign_key="remote_account.id")
     period_start: date | None = None
@@ -63,7 +65,8 @@ class Account(SQLModel, table=True):
     balance_date: date | None = None
     last_synced_at: datetime | None = None
     synced_through: date | None = None  # statements are complete up to this date
-    sync_state: str = Field(default="never", max_length=20)
+    sync_state: SyncState = Field(default=SyncState.NEVER,
+                                  sa_column=Column(EnumText(SyncState, 20), nullable=False))
     sync_error_code: str | None = Field(default=None, max_length=40)
     statement_count: int = Field(default=0)
     fetched_from: date | None = None  # earliest date asked of the bank so far

@@ -4,7 +4,8 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from ._time import utcnow
+from ..dates import utcnow
+from .vocabulary import EnumText, ReviewState, StatementSource
 
 
 class Statement(SQLModel, table=True):
@@ -23,7 +24,7 @@ class Statement(SQLModel, table=True):
     description: str = Field(default="", max_length=500)
     description_norm: str = Field(default="", max_length=500)
     balance_after: int | None = Field(default=None, sa_column=Column(BigInteger))
-    source: str = Field(max_length=10)  # api | manual | csv | legacy
+    source: StatementSource = Field(sa_column=Column(EnumText(StatementSource, 10), nullable=False))
     dedupe_key: str = Field(max_length=200)
     sync_run_id: int | None = Field(default=None, foreign_key="sync_run.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -53,5 +54,6 @@ class MatchReview(SQLModel, table=True):
     incoming: str = Field(max_length=4000)  # JSON of the incoming row, with its dedupe key
     candidate_ids: str = Field(max_length=400)  # comma-separated statement ids
     reasons: str = Field(default="", max_length=400)
-    state: str = Field(default="open", max_length=10)  # open | linked | added | ignored
+    state: ReviewState = Field(default=ReviewState.OPEN,
+                               sa_column=Column(EnumText(ReviewState, 10), nullable=False))
     created_at: datetime = Field(default_factory=utcnow)

@@ -1,12 +1,11 @@
 """A sync run: the unit of background work and the per-account sync log."""
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from ._time import utcnow
-
-ACTIVE_STATES = ("queued", "running")
+from ..dates import utcnow
+from .vocabulary import EnumText, SyncState, SyncTrigger
 
 
 class SyncRun(SQLModel, table=True):
@@ -27,8 +26,9 @@ class SyncRun(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     office_id: int = Field(foreign_key="office.id", index=True)
     account_id: int = Field(foreign_key="account.id")
-    trigger: str = Field(max_length=10)  # user | schedule | retry
-    state: str = Field(default="queued", max_length=20)
+    trigger: SyncTrigger = Field(sa_column=Column(EnumText(SyncTrigger, 10), nullable=False))
+    state: SyncState = Field(default=SyncState.QUEUED,
+                             sa_column=Column(EnumText(SyncState, 20), nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     started_at: datetime | None = None
     finished_at: datetime | None = None

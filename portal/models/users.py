@@ -3,7 +3,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from ._time import utcnow
+from ..dates import utcnow
 
 
 class Office(SQLModel, table=True):

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from ..banks import catalog
 from ..banks.registry import DEFAULT_KINDS, BankRegistry
 from ..models import Account, RemoteAccount, SyncRun
+from ..models.vocabulary import SyncMethod, SyncState
 
 
 class AccountError(ValueError):
@@ -48,7 +49,7 @@ def register_account(session: Session, registry: BankRegistry, *, office_id: int
         raise AccountError("unknown_kind")
     method, _, kind = kind_key.partition(":")
     account = Account(office_id=office_id, name=(name or "").strip() or choice.label,
-                      bank_code=bank_code, kind=kind, sync_method=method)
+                      bank_code=bank_code, kind=kind, sync_method=SyncMethod(method))
     session.add(account)
     session.commit()
     return account
@@ -100,8 +101,8 @@ def map_remote(session: Session, account: Account, remote_account_id: int) -> No
     remote.linked = True
     account.remote_account_id = remote.id
     account.currency = remote.currency
-    if account.sync_state == "needs_selection":
-        account.sync_state = "done" if account.last_synced_at else "never"
+    if account.sync_state == SyncState.NEEDS_SELECTION:
+        account.sync_state = SyncState.DONE if account.last_synced_at else SyncState.NEVER
     session.commit()
 
 
@@ -118,3 +119,12 @@ def connections_with_unlinked(session: Session, connection_ids: list[int]) -> se
     return set(session.exec(select(RemoteAccount.connection_id).where(
         RemoteAccount.connection_id.in_(connection_ids), RemoteAccount.linked.is_(False),
         RemoteAccount.id.not_in(mapped)).distinct()))
+
+
+def first_accounts(session: Session, connection_ids: list[int]) -> dict[int, int]:
+    """The first (lowest id) account of each consent, in one query."""
+    if not connection_ids:
+        return {}
+    return dict(session.exec(select(Account.connection_id, func.min(Account.id))
+                             .where(Account.connection_id.in_(connection_ids))
+                             .group_by(Account.connection_id)).all())

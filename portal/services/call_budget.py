@@ -1,18 +1,12 @@
 """Per-day API call limits some banks set: count what we used, tell what is left."""
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from ..dates import JST, today_jst
 from ..models import BankCallCount
-
-JST = ZoneInfo("Asia/Tokyo")
-
-
-def today_jst() -> date:
-    return datetime.now(JST).date()
 
 
 def record(session: Session, bank_code: str, calls: int, day: date | None = None) -> None:

@@ -6,7 +6,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
@@ -18,8 +18,9 @@ from ..banks.client import BankClient
 from ..banks.errors import BankApiError, ReauthRequired
 from ..banks.registry import BankApi
 from ..crypto import TokenCipher, token_aad
+from ..dates import utcnow
 from ..models import Account, BankConnection, RemoteAccount
-from ..models._time import utcnow
+from ..models.vocabulary import ConnectionState, SyncMethod
 
 REQUIRED_SCOPES = ("private:account",)
 NARROW_SCOPES = {"private:account.balances", "private:account.transactions"}
@@ -102,11 +103,36 @@ def store_tokens(session: Session, cipher: TokenCipher, conn: BankConnection, to
                               if refresh else None)
     conn.access_expires_at = now + timedelta(seconds=int(token.get("expires_in") or 3600))
     conn.scope = token.get("scope") or bank.scope
+    granted = consent_expiry_of(token)
     if new_consent:
-        # The consent's own end, absolute: refreshing never moves it.
-        conn.consent_expires_at = now + timedelta(days=bank.consent_days)
-        conn.state, conn.state_reason = "active", None
+        # The consent's own end, absolute: the bank's word when it gives one, else the
+        # lifetime configured for the bank.
+        conn.consent_expires_at = granted or now + timedelta(days=bank.consent_days)
+        conn.state, conn.state_reason = ConnectionState.ACTIVE, None
+    elif granted is not None and (conn.consent_expires_at is None
+                                  or granted < conn.consent_expires_at):
+        # Refreshing never moves the end later; the bank may tell us it comes sooner.
+        conn.consent_expires_at = granted
     conn.updated_at = now
+
+
+def consent_expiry_of(token: dict) -> datetime | None:
+    """The consent's absolute end as the bank states it in the token response:
+    `consent_expires_at`, ISO 8601 (UTC when it names no offset). Optional for banks;
+    missing or unreadable is None (the configured lifetime applies), never an error."""
+    value = token.get("consent_expires_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):  # e.g. 9999-12-31T23:59:59-01:00
+        return None
 
 
 def consent_remote_ids(bank: BankApi, token: dict) -> set[str] | None:
@@ -153,7 +179,7 @@ def connect(session: Session, cipher: TokenCipher, bank: BankApi, pending: Pendi
     if account.connection_id != conn.id:
         account.connection_id = conn.id
         account.remote_account_id = None
-    account.sync_method = "api"
+    account.sync_method = SyncMethod.API
     account.sync_error_code = None
     session.commit()
     return conn
@@ -169,14 +195,14 @@ def _lock_for(connection_id: int) -> threading.Lock:
 
 
 def mark_reauth(session: Session, conn: BankConnection, reason: str) -> None:
-    conn.state, conn.state_reason, conn.updated_at = "reauth_required", reason, utcnow()
+    conn.state, conn.state_reason, conn.updated_at = ConnectionState.REAUTH_REQUIRED, reason, utcnow()
     session.commit()
 
 
 def access_token(session: Session, cipher: TokenCipher, bank: BankApi, conn: BankConnection,
                  *, min_validity: timedelta = REFRESH_MARGIN) -> str:
     """A token valid for at least `min_validity`, refreshed under a per-connection lock."""
-    if conn.state != "active":
+    if conn.state != ConnectionState.ACTIVE:
         raise ReauthRequired(message=conn.state_reason or "consent not active")
 
     def still_good() -> bool:
@@ -191,7 +217,7 @@ def access_token(session: Session, cipher: TokenCipher, bank: BankApi, conn: Ban
                             {"k": REFRESH_LOCK_BASE + conn.id})
         try:
             session.refresh(conn)  # another worker may have refreshed while we waited
-            if conn.state != "active":
+            if conn.state != ConnectionState.ACTIVE:
                 raise ReauthRequired(message=conn.state_reason or "consent not active")
             if still_good():
                 return cipher.decrypt(conn.access_token_enc, token_aad(conn.id, "access"))
@@ -222,7 +248,7 @@ def _refresh(session: Session, cipher: TokenCipher, bank: BankApi, conn: BankCon
             raise ReauthRequired(message=exc.error) from exc
         raise
     token.setdefault("refresh_token", refresh)
-    scratch = BankConnection(id=conn.id)
+    scratch = BankConnection(id=conn.id, consent_expires_at=conn.consent_expires_at)
     store_tokens(session, cipher, scratch, token, bank, new_consent=False)
     # Compare-and-swap: write only if the refresh token we used is still the stored one.
     result = session.exec(
@@ -231,7 +257,7 @@ def _refresh(session: Session, cipher: TokenCipher, bank: BankApi, conn: BankCon
         .values(access_token_enc=scratch.access_token_enc,
                 refresh_token_enc=scratch.refresh_token_enc,
                 access_expires_at=scratch.access_expires_at, scope=scratch.scope,
-                updated_at=scratch.updated_at)
+                consent_expires_at=scratch.consent_expires_at, updated_at=scratch.updated_at)
     )
     session.commit()
     session.refresh(conn)
@@ -264,6 +290,6 @@ def disconnect(session: Session, cipher: TokenCipher, bank: BankApi | None,
                     or confirmed
     conn.access_token_enc = conn.refresh_token_enc = None
     conn.access_expires_at = None
-    conn.state, conn.state_reason, conn.updated_at = "revoked", "disconnected", utcnow()
+    conn.state, conn.state_reason, conn.updated_at = ConnectionState.REVOKED, "disconnected", utcnow()
     session.commit()
     return confirmed

@@ -18,6 +18,7 @@ from ..banks.registry import BankRegistry
 from ..ledger.csv_import import ColumnMapping, ParsedRow, ParseResult, parse
 from ..ledger.fingerprint import Insertion, dedup_key, rows_to_insert
 from ..models import Account, Statement, StatementAlias
+from ..models.vocabulary import StatementSource, SyncMethod
 from . import csv_mapping
 from .statements import count_statements, upsert_statements
 
@@ -64,7 +65,7 @@ class ImportOutcome:
 
 
 def check_importable(account: Account) -> None:
-    if account.sync_method == "api" and account.gap_from is None:
+    if account.sync_method == SyncMethod.API and account.gap_from is None:
         raise ImportRefused("api_account")
 
 
@@ -92,7 +93,7 @@ def preview(session: Session, account: Account, raw: bytes, mapping: ColumnMappi
     check_importable(account)
     result = parse(raw, mapping, policy="keep_good")
     rows, outside = result.rows, set()
-    if account.sync_method == "api":
+    if account.sync_method == SyncMethod.API:
         outside = {r.line_no for r in rows
                    if not account.gap_from <= r.transaction_date <= account.gap_to}
         rows = [r for r in rows if r.line_no not in outside]
@@ -109,10 +110,10 @@ def commit_import(session: Session, account: Account, raw: bytes, mapping: Colum
     """Insert the new rows, remember the mapping, mark a manual account at an API bank
     as legacy (so it offers the switch), and close the missing range when filled."""
     p = preview(session, account, raw, mapping)
-    became_legacy = account.sync_method == "manual" and registry.get(account.bank_code) is not None
+    became_legacy = account.sync_method == SyncMethod.MANUAL and registry.get(account.bank_code) is not None
     if became_legacy:
-        account.sync_method = "legacy"
-    source = "legacy" if account.sync_method == "legacy" else "csv"
+        account.sync_method = SyncMethod.LEGACY
+    source = StatementSource.LEGACY if account.sync_method == SyncMethod.LEGACY else StatementSource.CSV
     rows = [{"transaction_date": i.row.transaction_date, "value_date": i.row.value_date,
              "amount": i.row.amount, "description": i.row.description,
              "balance_after": i.row.balance_after, "source": source,

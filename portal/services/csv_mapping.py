@@ -7,7 +7,7 @@ never read with a mapping meant for a different one.
 import json
 from dataclasses import dataclass
 
-from ..ledger.csv_import import ColumnMapping, decode, guess_mapping
+from ..ledger.csv_import import ColumnMapping, CsvFormatError, decode, guess_mapping
 from ..ledger.csv_import.layouts import HEADER_SCAN_ROWS
 from ..ledger.csv_import.records import Record, read_records
 from ..models import Account
@@ -136,3 +136,21 @@ def _find_header(records: list[Record]) -> int:
         if guess_mapping(record.cells, index) is not None:
             return index
     return 0
+
+
+def with_mapping(account: Account, raw: bytes, chosen: dict | None, fn):
+    """fn(mapping) with, in this order: the mapping the user chose for this upload; a layout
+    recognised from the file itself (None); the account's remembered mapping when the file
+    has the header it was chosen for."""
+    if chosen:
+        try:
+            return fn(ColumnMapping.from_dict(chosen))
+        except ValueError:
+            pass
+    try:
+        return fn(None)
+    except CsvFormatError as exc:
+        fallback = for_file(account, raw) if exc.code == "unknown_layout" else None
+        if fallback is None:
+            raise
+        return fn(fallback)

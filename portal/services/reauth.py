@@ -4,8 +4,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, or_, select
 
+from ..dates import utcnow
 from ..models import Account, BankConnection
-from ..models._time import utcnow
+from ..models.vocabulary import ConnectionState, SyncTrigger
+from . import sync_queue
+from .accounts import accounts_of_connection
 
 WARN_DAYS = 7
 
@@ -24,7 +27,7 @@ class ConsentStatus:
 
 def status_of(conn: BankConnection, now: datetime | None = None) -> tuple[bool, int | None]:
     now = now or utcnow()
-    if conn.state != "active":
+    if conn.state != ConnectionState.ACTIVE:
         return True, None
     if conn.consent_expires_at is None:
         return False, None
@@ -43,8 +46,8 @@ def expiring(session: Session, office_id: int, now: datetime | None = None) -> l
     """Every consent of the office that expires within WARN_DAYS or no longer works."""
     now = now or utcnow()
     conns = list(session.exec(select(BankConnection).where(
-        BankConnection.office_id == office_id, BankConnection.state != "revoked",
-        or_(BankConnection.state == "reauth_required",
+        BankConnection.office_id == office_id, BankConnection.state != ConnectionState.REVOKED,
+        or_(BankConnection.state == ConnectionState.REAUTH_REQUIRED,
             BankConnection.consent_expires_at <= now + timedelta(days=WARN_DAYS)))
         .order_by(BankConnection.bank_code, BankConnection.id)))
     if not conns:
@@ -57,3 +60,13 @@ def expiring(session: Session, office_id: int, now: datetime | None = None) -> l
         out.append(ConsentStatus(conn, [a for a in accounts if a.connection_id == conn.id],
                                  expired, days))
     return [s for s in out if s.accounts]
+
+
+def resume_syncs(session: Session, conn: BankConnection) -> int:
+    """After re-authentication every account of the consent picks up from its last synced date."""
+    resumed = 0
+    for account in accounts_of_connection(session, conn):
+        if account.remote_account_id:
+            sync_queue.request_sync(session, account, trigger=SyncTrigger.USER)
+            resumed += 1
+    return resumed

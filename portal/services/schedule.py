@@ -7,8 +7,9 @@ from sqlmodel import Session, select
 from ..banks.errors import BankApiError
 from ..banks.registry import BankRegistry
 from ..crypto import TokenCipher
+from ..dates import utcnow
 from ..models import Account, BankConnection
-from ..models._time import utcnow
+from ..models.vocabulary import ConnectionState, SyncMethod, SyncTrigger
 from . import sync_queue
 from .connections import access_token
 
@@ -22,13 +23,13 @@ def queue_scheduled_syncs(session: Session, registry: BankRegistry) -> int:
     """
     rows = session.exec(
         select(Account).join(BankConnection, Account.connection_id == BankConnection.id)
-        .where(Account.sync_method == "api", Account.remote_account_id.is_not(None),
-               BankConnection.state == "active"))
+        .where(Account.sync_method == SyncMethod.API, Account.remote_account_id.is_not(None),
+               BankConnection.state == ConnectionState.ACTIVE))
     queued = 0
     for account in rows:
         if sync_queue.active_run(session, account.id) is None:
             sync_queue.request_sync_in_hours(session, account, registry.get(account.bank_code),
-                                             trigger="schedule")
+                                             trigger=SyncTrigger.SCHEDULE)
             queued += 1
     return queued
 
@@ -37,7 +38,7 @@ def refresh_due_tokens(session: Session, registry: BankRegistry, cipher: TokenCi
                        ahead: timedelta = timedelta(minutes=10)) -> int:
     """Refresh access tokens that expire soon, so a sync never starts on a dying token."""
     due = session.exec(select(BankConnection).where(
-        BankConnection.state == "active", BankConnection.refresh_token_enc.is_not(None),
+        BankConnection.state == ConnectionState.ACTIVE, BankConnection.refresh_token_enc.is_not(None),
         BankConnection.access_expires_at <= utcnow() + ahead))
     refreshed = 0
     for conn in due:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from ..models import Account, BankConnection, RemoteAccount
+from ..models.vocabulary import ConnectionState, SyncMethod, SyncState
 from . import accounts as accounts_svc
 
 
@@ -48,7 +49,7 @@ def shared_logins(session: Session, account: Account) -> list[SharedLogin]:
     rows = session.exec(
         select(Account, BankConnection).join(BankConnection, Account.connection_id == BankConnection.id)
         .where(Account.office_id == account.office_id, Account.bank_code == account.bank_code,
-               Account.id != account.id, BankConnection.state == "active")
+               Account.id != account.id, BankConnection.state == ConnectionState.ACTIVE)
         .order_by(Account.id))
     seen, out = set(), []
     for other, conn in rows:
@@ -70,17 +71,21 @@ def use_login_of(session: Session, account: Account, other_account_id: int) -> l
         raise SharingError("login_not_shareable")
     account.connection_id = login.connection.id
     account.remote_account_id = None
-    account.sync_method = "api"
+    account.sync_method = SyncMethod.API
     session.commit()
     choices = accounts_svc.selectable_remotes(session, account)
     linked = [r for r in choices if r.linked]
     if len(linked) == 1:
         accounts_svc.map_remote(session, account, linked[0].id)
         return []
+    # Until a bank-side account is chosen nothing can sync: the row says so, whatever page
+    # the user goes to next.
+    account.sync_state = SyncState.NEEDS_SELECTION
+    session.commit()
     return linked or choices
 
 
 def active_connection_for_bank(session: Session, office_id: int, bank_code: str):
     return session.exec(select(BankConnection).where(
         BankConnection.office_id == office_id, BankConnection.bank_code == bank_code,
-        BankConnection.state == "active")).first()
+        BankConnection.state == ConnectionState.ACTIVE)).first()

@@ -1,16 +1,18 @@
 """Statements: idempotent bulk upsert, keyset-paginated listing, manual entry."""
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, insert, or_
+from sqlalchemy import Engine, func, insert, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from ..dates import utcnow
 from ..ledger.normalize import norm_description
 from ..models import Account, Statement, StatementAlias
-from ..models._time import utcnow
+from ..models.vocabulary import StatementSource
 
 
 def _insert_ignoring_duplicates(session: Session):
@@ -64,6 +66,15 @@ class StatementPage:
     next_cursor: str | None
 
 
+def after_key(query, key: tuple[date, int] | None, *, newest_first: bool):
+    """Keyset paging on (transaction_date, id), the ledger's order: one row-value comparison,
+    which the (account_id, transaction_date, id) index answers directly."""
+    if key is None:
+        return query
+    row = tuple_(Statement.transaction_date, Statement.id)
+    return query.where(row < tuple_(*key) if newest_first else row > tuple_(*key))
+
+
 def list_statements(session: Session, account: Account, *, limit: int,
                     date_from: date | None = None, date_to: date | None = None,
                     cursor: str | None = None) -> StatementPage:
@@ -74,11 +85,7 @@ def list_statements(session: Session, account: Account, *, limit: int,
         q = q.where(Statement.transaction_date >= date_from)
     if date_to:
         q = q.where(Statement.transaction_date <= date_to)
-    after = parse_cursor(cursor)
-    if after:
-        d, i = after
-        q = q.where(or_(Statement.transaction_date < d,
-                        (Statement.transaction_date == d) & (Statement.id < i)))
+    q = after_key(q, parse_cursor(cursor), newest_first=True)
     rows = list(session.exec(q.order_by(Statement.transaction_date.desc(), Statement.id.desc())
                              .limit(limit + 1)))
     nxt = None
@@ -88,14 +95,30 @@ def list_statements(session: Session, account: Account, *, limit: int,
     return StatementPage(rows, nxt)
 
 
+def ledger_in_order(engine: Engine, account_id: int, batch: int = 1000) -> Iterator[Statement]:
+    """Every statement of an account, oldest first, in keyset batches on a session of its own
+    (a streamed download outlives the request and its session)."""
+    with Session(engine, expire_on_commit=False) as session:
+        key = None
+        while True:
+            q = after_key(select(Statement).where(Statement.account_id == account_id), key,
+                          newest_first=False)
+            rows = list(session.exec(q.order_by(Statement.transaction_date, Statement.id).limit(batch)))
+            yield from rows
+            if len(rows) < batch:
+                return
+            key = (rows[-1].transaction_date, rows[-1].id)
+
+
 def parse_cursor(cursor: str | None) -> tuple[date, int] | None:
     if not cursor:
         return None
     try:
         d, _, i = cursor.partition("_")
-        return date.fromisoformat(d), int(i)
+        key = date.fromisoformat(d), int(i)
     except ValueError:
         return None
+    return key if 0 <= key[1] < 2**63 else None  # ids are 64-bit: anything else is no cursor
 
 
 def totals(session: Session, account_id: int) -> tuple[int, int]:
@@ -107,7 +130,7 @@ def totals(session: Session, account_id: int) -> tuple[int, int]:
 def add_manual(session: Session, account: Account, *, transaction_date: date, description: str,
                amount: int, balance_after: int | None) -> None:
     row = {"transaction_date": transaction_date, "amount": amount, "description": description.strip(),
-           "balance_after": balance_after, "source": "manual",
+           "balance_after": balance_after, "source": StatementSource.MANUAL,
            "dedupe_key": f"manual:{uuid.uuid4().hex}"}
     upsert_statements(session, account, [row])
     account.statement_count = count_statements(session, account.id)

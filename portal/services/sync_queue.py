@@ -5,9 +5,9 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from ..dates import utcnow
 from ..models import Account, SyncRun
-from ..models._time import utcnow
-from ..models.sync import ACTIVE_STATES
+from ..models.vocabulary import ACTIVE_SYNC_STATES, SyncMethod, SyncState
 
 
 class SyncRequestError(ValueError):
@@ -16,7 +16,7 @@ class SyncRequestError(ValueError):
 
 def active_run(session: Session, account_id: int) -> SyncRun | None:
     return session.exec(select(SyncRun).where(
-        SyncRun.account_id == account_id, SyncRun.state.in_(ACTIVE_STATES))).first()
+        SyncRun.account_id == account_id, SyncRun.state.in_(ACTIVE_SYNC_STATES))).first()
 
 
 def request_sync(session: Session, account: Account, *, trigger: str,
@@ -25,7 +25,7 @@ def request_sync(session: Session, account: Account, *, trigger: str,
 
     `not_before` defers it (e.g. until the bank opens); `reason` says why, for the page.
     """
-    if account.sync_method != "api" or account.connection_id is None:
+    if account.sync_method != SyncMethod.API or account.connection_id is None:
         raise SyncRequestError("not_linked")
     existing = active_run(session, account.id)
     if existing is not None:
@@ -33,7 +33,7 @@ def request_sync(session: Session, account: Account, *, trigger: str,
     run = SyncRun(office_id=account.office_id, account_id=account.id, trigger=trigger,
                   next_attempt_at=not_before, error_code=reason)
     session.add(run)
-    account.sync_state = "queued"
+    account.sync_state = SyncState.QUEUED
     try:
         session.commit()
     except IntegrityError:
@@ -47,15 +47,15 @@ def claim_next(session: Session) -> int | None:
     """Take the oldest due run; safe with many workers (SKIP LOCKED on PostgreSQL)."""
     now = utcnow()
     due = (select(SyncRun.id)
-           .where(SyncRun.state == "queued",
+           .where(SyncRun.state == SyncState.QUEUED,
                   or_(SyncRun.next_attempt_at.is_(None), SyncRun.next_attempt_at <= now))
            .order_by(SyncRun.id).limit(1))
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     claimed = session.execute(
         update(SyncRun)
-        .where(SyncRun.id == due.scalar_subquery(), SyncRun.state == "queued")
-        .values(state="running", started_at=now, attempts=SyncRun.attempts + 1)
+        .where(SyncRun.id == due.scalar_subquery(), SyncRun.state == SyncState.QUEUED)
+        .values(state=SyncState.RUNNING, started_at=now, attempts=SyncRun.attempts + 1)
         .returning(SyncRun.id)).first()
     session.commit()
     return claimed[0] if claimed else None
@@ -64,7 +64,7 @@ def claim_next(session: Session) -> int | None:
 def requeue_stale(session: Session, older_than: datetime) -> int:
     """Runs left 'running' by a process that died go back to the queue."""
     result = session.execute(update(SyncRun).where(
-        SyncRun.state == "running", SyncRun.started_at < older_than).values(state="queued"))
+        SyncRun.state == SyncState.RUNNING, SyncRun.started_at < older_than).values(state=SyncState.QUEUED))
     session.commit()
     return result.rowcount
 
@@ -83,8 +83,19 @@ def request_sync_in_hours(session: Session, account: Account, bank, *, trigger: 
     status = hours.status(bank) if bank is not None else None
     if status is not None and not status.open:
         return request_sync(session, account, trigger=trigger, not_before=status.resume_at,
-                            reason="outside_hours")
+                            reason="maintenance" if status.maintenance else "outside_hours")
     if call_budget.remaining(session, bank) == 0:
         return request_sync(session, account, trigger=trigger,
                             not_before=call_budget.next_day_start(), reason="daily_limit")
     return request_sync(session, account, trigger=trigger)
+
+
+def cancel_active(session: Session, account_ids: list[int], *, reason: str) -> int:
+    """End these accounts' queued or running syncs (e.g. their consent was ended); the worker
+    of a running one sees the consent gone and stores nothing more. The caller commits."""
+    if not account_ids:
+        return 0
+    result = session.execute(update(SyncRun).where(
+        SyncRun.account_id.in_(account_ids), SyncRun.state.in_(ACTIVE_SYNC_STATES))
+        .values(state=SyncState.FAILED, error_code=reason, finished_at=utcnow()))
+    return result.rowcount

@@ -2,9 +2,8 @@
 import logging
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -14,17 +13,18 @@ from ..banks.client import BankClient
 from ..banks.errors import BankApiError, BankUnavailable, RateLimited, ReauthRequired
 from ..banks.registry import BankApi, BankRegistry
 from ..crypto import TokenCipher
+from ..dates import utcnow
 from ..db import session_scope
 from ..models import Account, BankConnection, RemoteAccount, SyncRun
-from ..models._time import utcnow
+from ..models.vocabulary import ConnectionState, StatementSource, SyncState, SyncTrigger
 from . import accounts as accounts_svc
 from . import call_budget
 from .connections import access_token, mark_reauth
 from .cutover.apply import apply_api_page
 from .statements import count_statements, upsert_statements
+from .sync_window import fetch_window, missing_range
 
 log = logging.getLogger(__name__)
-JST = ZoneInfo("Asia/Tokyo")
 MAX_ATTEMPTS = 6
 
 
@@ -41,52 +41,8 @@ class SyncContext:
                           timeout=self.http_timeout, max_retry_wait=self.max_retry_wait)
 
 
-def today_jst() -> date:
-    return datetime.now(JST).date()
-
-
 def minor_units(amount: Decimal, currency: str) -> int:
     return int(amount if currency == "JPY" else (amount * 100).to_integral_value())
-
-
-def months_back(day: date, months: int) -> date:
-    """The first day of the month `months` before (banks publish history depth that way)."""
-    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return date(y, m + 1, 1)
-
-
-def earliest_available(account: Account, bank: BankApi, today: date | None = None,
-                       type_code: str | None = None) -> date:
-    """The oldest date the bank still gives for this account: by the bank-side account type
-    (普通, 定期…) when the bank says, else by the kind registered (個人, 法人)."""
-    months = bank.history_by_type.get(type_code or "")
-    if months is None:
-        kind = bank.kind(account.kind)
-        months = kind.history_months if kind else 1
-    return months_back(today or today_jst(), months)
-
-
-def fetch_window(account: Account, bank: BankApi, overlap_days: int,
-                 type_code: str | None = None) -> tuple[date, date]:
-    """From (last synced date − overlap) or the chosen start, never before what the bank keeps.
-
-    A start moved earlier than anything fetched so far backfills from the new start.
-    """
-    today = today_jst()
-    earliest = earliest_available(account, bank, today, type_code)
-    start = account.period_start or earliest
-    backfill = account.fetched_from is None or start < account.fetched_from
-    if (not backfill and account.synced_through
-            and account.synced_through - timedelta(days=overlap_days) > start):
-        start = account.synced_through - timedelta(days=overlap_days)
-    return max(start, earliest), today
-
-
-def missing_range(account: Account, window_start: date) -> tuple[date, date] | None:
-    """Days that fell out of the bank's window while we were not syncing (a lapse)."""
-    if account.synced_through and account.synced_through + timedelta(days=1) < window_start:
-        return account.synced_through + timedelta(days=1), window_start - timedelta(days=1)
-    return None
 
 
 def execute(engine: Engine, ctx: SyncContext, run_id: int) -> None:
@@ -100,19 +56,19 @@ def execute(engine: Engine, ctx: SyncContext, run_id: int) -> None:
         except ReauthRequired as exc:
             session.rollback()
             conn = session.get(BankConnection, account.connection_id)
-            if conn is not None and conn.state == "active":
+            if conn is not None and conn.state == ConnectionState.ACTIVE:
                 mark_reauth(session, conn, "token_rejected")
-            _finish(session, run, account, "failed", exc.code, str(exc))
+            _finish(session, run, account, SyncState.FAILED, exc.code, str(exc))
         except (RateLimited, BankUnavailable) as exc:
             session.rollback()
             _retry_later(session, run, account, exc, bank)
         except BankApiError as exc:
             session.rollback()
-            _finish(session, run, account, "failed", exc.code, str(exc))
+            _finish(session, run, account, SyncState.FAILED, exc.code, str(exc))
         except Exception:
             session.rollback()
             log.exception("sync run %s failed unexpectedly", run_id)
-            _finish(session, run, account, "failed", "internal_error", "unexpected error")
+            _finish(session, run, account, SyncState.FAILED, "internal_error", "unexpected error")
         finally:
             if client is not None:
                 call_budget.record(session, account.bank_code, client.calls)
@@ -122,9 +78,9 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, cl
     bank = ctx.registry.get(account.bank_code)
     conn = session.get(BankConnection, account.connection_id) if account.connection_id else None
     if bank is None or conn is None:
-        _finish(session, run, account, "failed", "not_linked", "account has no bank consent")
+        _finish(session, run, account, SyncState.FAILED, "not_linked", "account has no bank consent")
         return
-    account.sync_state = "running"
+    account.sync_state = SyncState.RUNNING
     session.commit()
     token = access_token(session, ctx.cipher, bank, conn)
     _refresh_remotes(session, client, token, conn)
@@ -133,7 +89,7 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, cl
         if len(choices) == 1 and _remote_count(session, conn.id) == 1:
             accounts_svc.map_remote(session, account, choices[0].id)
         else:
-            _finish(session, run, account, "needs_selection", "needs_selection",
+            _finish(session, run, account, SyncState.NEEDS_SELECTION, "needs_selection",
                     "choose the bank-side account to sync")
             return
     remote = session.get(RemoteAccount, account.remote_account_id)
@@ -157,11 +113,14 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, cl
         run.added += added
         run.skipped += len(rows) - added
         session.commit()  # the page and the progress together
+    session.refresh(conn)
+    if conn.state != ConnectionState.ACTIVE:  # ended (連携解除) while this run paged
+        raise ReauthRequired(message="the consent ended during the sync")
     account.synced_through = date_to
     account.fetched_from = min(date_from, account.fetched_from or date_from)
     account.last_synced_at = utcnow()
     account.statement_count = count_statements(session, account.id)
-    _finish(session, run, account, "done", None, None)
+    _finish(session, run, account, SyncState.DONE, None, None)
 
 
 def _row(t, run_id: int) -> dict:
@@ -169,7 +128,7 @@ def _row(t, run_id: int) -> dict:
             "amount": minor_units(t.amount, t.currency), "description": t.remarks,
             "balance_after": (minor_units(t.balance_after, t.currency)
                               if t.balance_after is not None else None),
-            "source": "api", "dedupe_key": f"api:{t.item_key}", "sync_run_id": run_id}
+            "source": StatementSource.API, "dedupe_key": f"api:{t.item_key}", "sync_run_id": run_id}
 
 
 def _refresh_remotes(session: Session, client: BankClient, token: str, conn: BankConnection):
@@ -205,7 +164,7 @@ def _retry_later(session: Session, run: SyncRun, account: Account, exc, bank) ->
     """Keep what was committed; come back after Retry-After, or when the bank says it opens,
     or after an exponential backoff (with jitter), then finish."""
     if run.attempts >= MAX_ATTEMPTS:
-        _finish(session, run, account, "failed", exc.code, str(exc))
+        _finish(session, run, account, SyncState.FAILED, exc.code, str(exc))
         return
     wait = exc.retry_after
     if wait is None and isinstance(exc, BankUnavailable) and bank is not None:
@@ -215,9 +174,9 @@ def _retry_later(session: Session, run: SyncRun, account: Account, exc, bank) ->
             wait = max(1.0, (status.resume_at - utcnow()).total_seconds())
     if wait is None:
         wait = 30 * 2 ** (run.attempts - 1)
-    run.state, run.error_code, run.error_message = "queued", exc.code, str(exc)
-    run.trigger = "retry"
+    run.state, run.error_code, run.error_message = SyncState.QUEUED, exc.code, str(exc)
+    run.trigger = SyncTrigger.RETRY
     run.next_attempt_at = utcnow() + timedelta(seconds=wait + random.uniform(0, min(wait, 30) * 0.2))
-    account.sync_state = "queued"
+    account.sync_state = SyncState.QUEUED
     account.sync_error_code = exc.code
     session.commit()

@@ -1,12 +1,13 @@
 """Sign-up, log-in with throttling, and the office each user works in."""
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..dates import utcnow
 from ..models import LoginAttempt, Membership, Office, User
-from ..models._time import utcnow
 
 # Hash of a random password: checked when the e-mail is unknown, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("tsunagu-timing-equaliser")
@@ -65,16 +66,23 @@ def office_of(session: Session, user_id: int) -> int | None:
     ).first()
 
 
-def load_session_user(session: Session, user_id: int):
-    from ..web_helpers import SessionUser
+@dataclass(frozen=True)
+class Member:
+    """A user as a member of the office they work in: what a signed-in request needs."""
+    id: int
+    email: str
+    office_id: int
+    locale: str | None
 
+
+def member(session: Session, user_id: int) -> Member | None:
     user = session.get(User, user_id)
     if user is None:
         return None
     office_id = office_of(session, user.id)
     if office_id is None:
         return None
-    return SessionUser(id=user.id, email=user.email, office_id=office_id, locale=user.locale)
+    return Member(id=user.id, email=user.email, office_id=office_id, locale=user.locale)
 
 
 def set_locale(session: Session, user_id: int, locale: str) -> None:

@@ -1,8 +1,8 @@
-"""Blueprints, one per area."""
+"""Blueprints, one per area; everything about one account hangs under views.account."""
 
 
 def register_blueprints(app) -> None:
-    from . import accounts, auth, connect, cutover, files, home, reauth, settings, statements, sync
+    from . import account, accounts, home, oauth_callback, reauth, sign_in
 
-    for module in (auth, home, accounts, connect, sync, statements, settings, reauth, files, cutover):
+    for module in (sign_in, home, accounts, oauth_callback, reauth, account):
         app.register_blueprint(module.bp)

@@ -1,13 +1,14 @@
-"""口座の一覧・登録: the list, the bank picker, the kind picker, the completion page."""
+"""口座の一覧・登録: the list, the bank picker and the kind picker (one account's pages are in
+views.account)."""
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
 from ..banks import catalog
 from ..db import get_session
 from ..forms import RegisterAccountForm
+from ..services import account_rows
 from ..services import accounts as accounts_svc
-from ..web_helpers import is_htmx, or_404, see_other
-from . import account_rows
+from .http import is_htmx, or_404, see_other
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 
@@ -15,8 +16,9 @@ bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 @bp.get("/")
 @login_required
 def index():
-    session = get_session()
-    rows = account_rows.build(session, accounts_svc.list_accounts(session, current_user.office_id))
+    db = get_session()
+    rows = account_rows.build(db, current_app.extensions["bank_registry"],
+                              accounts_svc.list_accounts(db, current_user.office_id))
     return render_template("accounts/index.html", rows=rows)
 
 
@@ -46,16 +48,7 @@ def choose_kind(bank_code: str):
         account = accounts_svc.register_account(
             get_session(), registry, office_id=current_user.office_id, bank_code=bank_code,
             kind_key=form.kind.data, name=form.name.data)
-        return see_other("accounts.registered", account_id=account.id)
+        return see_other("account.consent.registered", account_id=account.id)
     return render_template("accounts/choose_kind.html", entry=entry, kinds=kinds, form=form,
+                           bank=registry.get(bank_code),
                            bank_name=accounts_svc.bank_name(bank_code)), 400 if form.errors else 200
-
-
-@bp.get("/<int:account_id>/registered")
-@login_required
-def registered(account_id: int):
-    account = or_404(accounts_svc.get_account(get_session(), current_user.office_id, account_id))
-    return render_template("accounts/registered.html", account=account,
-                           bank_name=accounts_svc.bank_name(account.bank_code),
-                           api=account.sync_method == "api")
-

@@ -1,7 +1,7 @@
 """Browser tests: pytest-playwright driving the system Chromium against a live portal and sandbox.
 
 The `sandbox` (the sandbox bank as a subprocess) and `live_portal` (a real portal on a free
-port, registered at the sandbox, scheduler running) fixtures come from the integration suite.
+port, registered at the sandbox, scheduler running) fixtures are tests/conftest.py's.
 """
 import functools
 import os
@@ -9,8 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from tests.integration.conftest import live_portal, sandbox  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

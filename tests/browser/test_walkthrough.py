@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
 from portal.models import Account, RemoteAccount, Statement, SyncRun
 
@@ -26,10 +26,6 @@ NO_RELOAD = "() => window.__tsunaguNoReload"
 SET_NO_RELOAD = "() => { window.__tsunaguNoReload = 'still the same document'; }"
 
 
-def db(portal) -> Session:
-    return Session(portal.app.extensions["db_engine"])
-
-
 def truth(sandbox, remote_id: str, since: date | None = None) -> dict:
     data = sandbox.admin("GET", f"/banks/{BANK}/_sandbox/ground-truth/{remote_id}").json()
     sign = {"1": 1, "2": -1}
@@ -42,26 +38,26 @@ def truth_balance(sandbox, remote_id: str) -> int:
     return int(sandbox.admin("GET", f"/banks/{BANK}/_sandbox/ground-truth/{remote_id}").json()["balance"])
 
 
-def ledger(portal, account_id: int) -> dict:
-    with db(portal) as s:
+def ledger(db, account_id: int) -> dict:
+    with db() as s:
         rows = s.exec(select(Statement.dedupe_key, Statement.amount)
                       .where(Statement.account_id == account_id)).all()
     assert len(rows) == len({k for k, _ in rows}), "duplicate statements"
     return dict(rows)
 
 
-def first_window_start(portal, account_id: int) -> date:
-    with db(portal) as s:
+def first_window_start(db, account_id: int) -> date:
+    with db() as s:
         return s.exec(select(func.min(SyncRun.date_from)).where(SyncRun.account_id == account_id)).one()
 
 
-def sync_runs(portal, account_id: int) -> list[SyncRun]:
-    with db(portal) as s:
+def sync_runs(db, account_id: int) -> list[SyncRun]:
+    with db() as s:
         return s.exec(select(SyncRun).where(SyncRun.account_id == account_id).order_by(SyncRun.id)).all()
 
 
-def remote_of(portal, account_id: int) -> RemoteAccount:
-    with db(portal) as s:
+def remote_of(db, account_id: int) -> RemoteAccount:
+    with db() as s:
         account = s.get(Account, account_id)
         assert account.remote_account_id is not None
         return s.get(RemoteAccount, account.remote_account_id)
@@ -157,7 +153,7 @@ class Linked:
     remote: RemoteAccount
 
 
-def walkthrough_one(page: Page, portal, sandbox, shots) -> Linked:
+def walkthrough_one(page: Page, portal, db, sandbox, shots) -> Linked:
     sign_up(page, portal, shots)
     account_id = register_account(page, shots)
     shots(3, "registered")
@@ -173,7 +169,7 @@ def walkthrough_one(page: Page, portal, sandbox, shots) -> Linked:
     prompt.click()
 
     expect(page.get_by_role("heading", name="口座の選択")).to_be_visible()
-    with db(portal) as s:
+    with db() as s:
         remotes = s.exec(select(RemoteAccount).order_by(RemoteAccount.id)).all()
     assert len(remotes) >= 3
     for r in remotes:
@@ -196,9 +192,9 @@ def walkthrough_one(page: Page, portal, sandbox, shots) -> Linked:
     return Linked(account_id, chosen)
 
 
-def check_synced(page: Page, portal, sandbox, linked: Linked) -> int:
+def check_synced(page: Page, db, sandbox, linked: Linked) -> int:
     """The row and the portal's ledger agree with the bank's ground truth; returns the count."""
-    with db(portal) as s:
+    with db() as s:
         run = s.exec(select(SyncRun).where(SyncRun.account_id == linked.account_id,
                                            SyncRun.state == "done")).first()
         count, total = s.exec(select(func.count(), func.sum(Statement.amount))
@@ -206,7 +202,7 @@ def check_synced(page: Page, portal, sandbox, linked: Linked) -> int:
     expected = truth(sandbox, linked.remote.remote_id, run.date_from)
     assert count == len(expected) >= 1000
     assert total == sum(expected.values())
-    assert ledger(portal, linked.account_id) == expected
+    assert ledger(db, linked.account_id) == expected
     row = page.locator(f"#account-{linked.account_id}")
     expect(row.locator(".balance")).to_have_text(f"{truth_balance(sandbox, linked.remote.remote_id):,}円")
     expect(row.locator(".count")).to_have_text(count_text(count))
@@ -215,9 +211,9 @@ def check_synced(page: Page, portal, sandbox, linked: Linked) -> int:
 
 # --- tests -------------------------------------------------------------------------------
 
-def test_first_walkthrough_register_consent_select_sync(page: Page, live_portal, sandbox, shots):
-    linked = walkthrough_one(page, live_portal, sandbox, shots)
-    count = check_synced(page, live_portal, sandbox, linked)
+def test_first_walkthrough_register_consent_select_sync(page: Page, live_portal, db, sandbox, shots):
+    linked = walkthrough_one(page, live_portal, db, sandbox, shots)
+    count = check_synced(page, db, sandbox, linked)
     shots(6, "synced")
 
     # The account's name opens its statements, newest first.
@@ -232,11 +228,11 @@ def test_first_walkthrough_register_consent_select_sync(page: Page, live_portal,
     shots(7, "statements")
 
 
-def test_second_walkthrough_share_one_consent(page: Page, live_portal, sandbox, shots):
+def test_second_walkthrough_share_one_consent(page: Page, live_portal, db, sandbox, shots):
     shots.enabled = False  # walkthrough 1's screens are the first test's
-    first = walkthrough_one(page, live_portal, sandbox, shots)
+    first = walkthrough_one(page, live_portal, db, sandbox, shots)
     shots.enabled = True
-    check_synced(page, live_portal, sandbox, first)
+    check_synced(page, db, sandbox, first)
     first_name = KIND  # its name was left blank: the kind's name
     b_id = register_account(page, shots, name="B口座", search_shot=False)
     c_id = register_account(page, shots, name="C口座", search_shot=False)
@@ -248,7 +244,7 @@ def test_second_walkthrough_share_one_consent(page: Page, live_portal, sandbox, 
     row_menu = row_a.locator("details.row-menu")
     row_menu.get_by_label("メニュー").click()
     expect(row_menu.get_by_role("link", name="口座設定")).to_be_in_viewport(ratio=1)
-    runs_before = len(sync_runs(live_portal, first.account_id))
+    runs_before = len(sync_runs(db, first.account_id))
     row_menu.get_by_role("button", name="今すぐ同期", exact=True).click()
     expect(row_a.locator(".spinner")).to_be_visible()  # the row swapped in by htmx polls
     expect(row_a.locator(".state-text.ok")).to_contain_text("同期完了", timeout=SYNC_TIMEOUT)
@@ -256,7 +252,7 @@ def test_second_walkthrough_share_one_consent(page: Page, live_portal, sandbox, 
     expect(mark).to_be_visible()
     expect(row_a.locator(".notice-unlinked")).to_be_visible()
     assert_not_reloaded(page)
-    runs = sync_runs(live_portal, first.account_id)
+    runs = sync_runs(db, first.account_id)
     assert len(runs) == runs_before + 1 and runs[-1].notice == "unlinked_accounts"
 
     # 2.–3. [!] → トラブルシューティング: tick the others, [口座を保存する].
@@ -299,17 +295,17 @@ def test_second_walkthrough_share_one_consent(page: Page, live_portal, sandbox, 
     shots(11, "shared-synced")
 
     # One consent, three accounts, each ledger equal to its bank-side account's statements.
-    with db(live_portal) as s:
+    with db() as s:
         accounts = {a.id: a for a in s.exec(select(Account)).all()}
     assert {accounts[i].connection_id for i in (first.account_id, b_id, c_id)} == {
         accounts[first.account_id].connection_id}
-    remotes = {i: remote_of(live_portal, i) for i in (first.account_id, b_id, c_id)}
+    remotes = {i: remote_of(db, i) for i in (first.account_id, b_id, c_id)}
     assert len({r.id for r in remotes.values()}) == 3
     assert accounts[c_id].period_start == since
     for acct_id, remote in remotes.items():
-        start = since if acct_id == c_id else first_window_start(live_portal, acct_id)
+        start = since if acct_id == c_id else first_window_start(db, acct_id)
         expected = truth(sandbox, remote.remote_id, start)
-        assert ledger(live_portal, acct_id) == expected and expected
+        assert ledger(db, acct_id) == expected and expected
         row = page.locator(f"#account-{acct_id}")
         expect(row.locator(".count")).to_have_text(count_text(len(expected)))
 
@@ -342,7 +338,7 @@ def reload_until_visible(page: Page, locator, timeout: float = 60.0) -> None:
 
 
 @pytest.mark.browser_context_args(java_script_enabled=False)
-def test_pages_work_without_javascript(page: Page, live_portal, sandbox, shots):
+def test_pages_work_without_javascript(page: Page, live_portal, db, sandbox, shots):
     shots.enabled = False
     sign_up(page, live_portal, shots)
     menu = page.get_by_role("navigation", name="メニュー")
@@ -375,7 +371,7 @@ def test_pages_work_without_javascript(page: Page, live_portal, sandbox, shots):
     done = row.locator(".state-text.ok")
     reload_until_visible(page, done)
     expect(done).to_contain_text("同期完了")
-    remote = remote_of(live_portal, account_id)
-    expected = truth(sandbox, remote.remote_id, first_window_start(live_portal, account_id))
-    assert ledger(live_portal, account_id) == expected
+    remote = remote_of(db, account_id)
+    expected = truth(sandbox, remote.remote_id, first_window_start(db, account_id))
+    assert ledger(db, account_id) == expected
     expect(row.locator(".count")).to_have_text(count_text(len(expected)))

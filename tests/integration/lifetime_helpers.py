@@ -1,13 +1,11 @@
-"""Shared steps for the account-lifetime integration tests."""
+"""Shared steps for the account-lifetime integration tests.
+
+`db` is the `db` fixture: `with db() as s:` opens a session on the live portal's database."""
 from datetime import date
 
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
 from portal.models import Account, BankConnection, RemoteAccount, Statement, SyncRun
-
-
-def db(portal) -> Session:
-    return Session(portal.app.extensions["db_engine"])
 
 
 def truth(sandbox, bank, remote_id, since: date | None = None):
@@ -18,8 +16,8 @@ def truth(sandbox, bank, remote_id, since: date | None = None):
     return {f"api:{t['itemKey']}": sign[t["transactionType"]] * int(t["amount"]) for t in rows}
 
 
-def ledger(portal, account_id) -> dict:
-    with db(portal) as s:
+def ledger(db, account_id) -> dict:
+    with db() as s:
         rows = s.exec(select(Statement.dedupe_key, Statement.amount)
                       .where(Statement.account_id == account_id)).all()
     keys = [k for k, _ in rows]
@@ -27,55 +25,55 @@ def ledger(portal, account_id) -> dict:
     return dict(rows)
 
 
-def last_run(portal, account_id) -> SyncRun:
-    with db(portal) as s:
+def last_run(db, account_id) -> SyncRun:
+    with db() as s:
         return s.exec(select(SyncRun).where(SyncRun.account_id == account_id)
                       .order_by(SyncRun.id.desc())).first()
 
 
-def first_window_start(portal, account_id) -> date:
-    with db(portal) as s:
+def first_window_start(db, account_id) -> date:
+    with db() as s:
         return s.exec(select(func.min(SyncRun.date_from)).where(SyncRun.account_id == account_id)).one()
 
 
-def remotes(portal) -> list[RemoteAccount]:
-    with db(portal) as s:
+def remotes(db) -> list[RemoteAccount]:
+    with db() as s:
         return s.exec(select(RemoteAccount).order_by(RemoteAccount.id)).all()
 
 
-def account(portal, account_id) -> Account:
-    with db(portal) as s:
+def account(db, account_id) -> Account:
+    with db() as s:
         return s.get(Account, account_id)
 
 
-def connections(portal) -> list[BankConnection]:
-    with db(portal) as s:
+def connections(db) -> list[BankConnection]:
+    with db() as s:
         return s.exec(select(BankConnection)).all()
 
 
-def link_first(user, sandbox, bank="0001", pick=0) -> tuple[int, RemoteAccount]:
+def link_first(user, sandbox, db, bank="0001", pick=0) -> tuple[int, RemoteAccount]:
     """Register, consent, sync to needs_selection, select remote #pick, sync to done."""
     account_id = user.register(bank)
     assert user.consent(account_id).status_code == 303
     user.sync(account_id)
     assert user.wait_state(account_id, "needs_selection") == "needs_selection"
-    conn_id = account(user.portal, account_id).connection_id
-    chosen = [r for r in remotes(user.portal) if r.connection_id == conn_id][pick]
+    conn_id = account(db, account_id).connection_id
+    chosen = [r for r in remotes(db) if r.connection_id == conn_id][pick]
     assert user.post(f"/accounts/{account_id}/select",
                      {"remote_account": str(chosen.id)}).status_code == 303
     assert user.wait_state(account_id, "done", "failed") == "done"
     return account_id, chosen
 
 
-def refresh_concurrently(portal, workers: int = 4) -> tuple[list[str], list[Exception]]:
+def refresh_concurrently(portal, db, workers: int = 4) -> tuple[list[str], list[Exception]]:
     """Make the access token due, then have several workers ask for one at once."""
     import threading
 
-    from portal.models._time import utcnow
+    from portal.dates import utcnow
     from portal.services import connections as connections_svc
 
     registry, cipher = portal.app.extensions["bank_registry"], portal.app.extensions["token_cipher"]
-    with db(portal) as s:
+    with db() as s:
         conn = s.exec(select(BankConnection)).one()
         conn.access_expires_at = utcnow()
         s.commit()
@@ -83,7 +81,7 @@ def refresh_concurrently(portal, workers: int = 4) -> tuple[list[str], list[Exce
 
     def worker():
         try:
-            with db(portal) as s:
+            with db() as s:
                 c = s.exec(select(BankConnection)).one()
                 tokens.append(connections_svc.access_token(s, cipher, registry.get(c.bank_code), c))
         except Exception as exc:  # collected for the caller to assert on

@@ -4,8 +4,8 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.flows import PortalUser
 from tests.integration.lifetime_helpers import first_window_start, ledger, link_first, truth
+from tests.support.flows import PortalUser
 
 FAULTS = [
     {"mode": "server_error", "count": 1},
@@ -25,9 +25,9 @@ _emails = itertools.count()
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
-def test_any_interleaving_ends_with_the_banks_ledger(live_portal, sandbox, ops):
+def test_any_interleaving_ends_with_the_banks_ledger(live_portal, db, sandbox, ops):
     user = PortalUser(live_portal, email=f"prop{next(_emails)}@example.jp").signup()
-    account_id, remote = link_first(user, sandbox)
+    account_id, remote = link_first(user, sandbox, db)
     try:
         for op, arg in ops:
             if op == "add":
@@ -44,5 +44,5 @@ def test_any_interleaving_ends_with_the_banks_ledger(live_portal, sandbox, ops):
         user.sync(account_id)
         if user.wait_state(account_id, "done", "failed", timeout=60) == "done":
             break
-    since = first_window_start(live_portal, account_id)
-    assert ledger(live_portal, account_id) == truth(sandbox, "0001", remote.remote_id, since)
+    since = first_window_start(db, account_id)
+    assert ledger(db, account_id) == truth(sandbox, "0001", remote.remote_id, since)

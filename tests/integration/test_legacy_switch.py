@@ -6,21 +6,17 @@ import unicodedata
 from collections import Counter
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
+from portal.dates import today_jst
 from portal.models import MatchReview, RemoteAccount, Statement, StatementAlias, SyncRun
-from portal.services.sync_run import today_jst
-from tests.integration.flows import PortalUser
+from tests.support.flows import PortalUser
 
 BANK, LOGIN = "0001", "sato"
 FILE_DAYS = 90  # the CSV covers the last 90 days
 OVERLAP_DAYS = 31  # the switch fetches from 31 days before the last file statement
 HEADER = '"日付","摘要","摘要内容","支払い金額","預かり金額","差引残高","メモ","未資金化区分","入払区分"'
 TWIN = {"amount": -7777, "remarks": "ATM ｼﾌﾞﾔ"}
-
-
-def db(portal) -> Session:
-    return Session(portal.app.extensions["db_engine"])
 
 
 def fullwidth(text: str) -> str:
@@ -61,20 +57,20 @@ def import_csv(user: PortalUser, account_id: int, raw: bytes) -> None:
     assert done.status_code == 303
 
 
-def ledger_keys(portal, account_id) -> Counter:
+def ledger_keys(db, account_id) -> Counter:
     """How many times each API item key is held, as a statement's key or an alias."""
-    with db(portal) as s:
+    with db() as s:
         keys = list(s.exec(select(Statement.dedupe_key).where(Statement.account_id == account_id)))
         keys += list(s.exec(select(StatementAlias.dedupe_key).where(StatementAlias.account_id == account_id)))
     return Counter(k for k in keys if k.startswith("api:"))
 
 
-def ledger(portal, account_id) -> list[Statement]:
-    with db(portal) as s:
+def ledger(db, account_id) -> list[Statement]:
+    with db() as s:
         return list(s.exec(select(Statement).where(Statement.account_id == account_id)))
 
 
-def test_switch_from_file_history_to_api_without_duplicates(live_portal, sandbox):
+def test_switch_from_file_history_to_api_without_duplicates(live_portal, db, sandbox):
     today = today_jst()
     bank_user = sandbox.admin("GET", f"/banks/{BANK}/_sandbox/users/{LOGIN}").json()
     remote_id = bank_user["accounts"][0]["accountId"]
@@ -92,7 +88,7 @@ def test_switch_from_file_history_to_api_without_duplicates(live_portal, sandbox
     user = PortalUser(live_portal).signup()
     account_id = user.register(BANK, kind="manual:personal", name="佐藤 普通預金")
     import_csv(user, account_id, legacy_csv(file_rows, twins))
-    assert len(ledger(live_portal, account_id)) == len(file_rows)
+    assert len(ledger(db, account_id)) == len(file_rows)
     assert "API連携方式に切り替えられます" in user.http.get("/").text
 
     page = user.http.get(f"/accounts/{account_id}/switch").text
@@ -103,7 +99,7 @@ def test_switch_from_file_history_to_api_without_duplicates(live_portal, sandbox
     assert back.status_code == 303
     user.sync(account_id)
     assert user.wait_state(account_id, "needs_selection", "done", "failed") == "needs_selection"
-    with db(live_portal) as s:
+    with db() as s:
         remote = s.exec(select(RemoteAccount).where(RemoteAccount.remote_id == remote_id)).one()
     assert user.post(f"/accounts/{account_id}/select", {"remote_account": str(remote.id)}).status_code == 303
     assert user.wait_state(account_id, "done", "failed") == "done"
@@ -111,24 +107,24 @@ def test_switch_from_file_history_to_api_without_duplicates(live_portal, sandbox
     # No API row is held twice; only the ambiguous ones (the twins, and any row whose text
     # is empty on both sides, which says nothing) wait outside the ledger.
     expect_review = twins | {t["itemKey"] for t in in_overlap if not t.get("remarks")}
-    keys = ledger_keys(live_portal, account_id)
+    keys = ledger_keys(db, account_id)
     assert max(keys.values()) == 1
     assert set(keys) == {f"api:{t['itemKey']}" for t in in_overlap} - {f"api:{k}" for k in expect_review}
-    with db(live_portal) as s:
+    with db() as s:
         run = s.exec(select(SyncRun).where(SyncRun.account_id == account_id, SyncRun.state == "done")).one()
         reviews = s.exec(select(MatchReview).where(MatchReview.account_id == account_id)).all()
         added_row = s.exec(select(Statement).where(
             Statement.account_id == account_id, Statement.dedupe_key == f"api:{missing['itemKey']}")).one()
     assert run.added == 1 and added_row.amount == signed(missing)
     # Every other overlapping row was linked to the file's row, the file's text kept.
-    with db(live_portal) as s:
+    with db() as s:
         aliases = s.exec(select(StatementAlias).where(StatementAlias.account_id == account_id)).all()
     assert len(in_overlap) >= 10 and len(aliases) == len(in_overlap) - len(expect_review) - 1
     assert any(a.previous_description and "\u3000" in a.previous_description for a in aliases)
     assert run.date_from == overlap_from
     assert sorted(r.state for r in reviews) == ["open"] * len(expect_review)
     assert {json.loads(r.incoming)["dedupe_key"].removeprefix("api:") for r in reviews} == expect_review
-    rows = ledger(live_portal, account_id)
+    rows = ledger(db, account_id)
     assert Counter((r.transaction_date, r.amount) for r in rows) == Counter(
         (date.fromisoformat(t["transactionDate"]), signed(t)) for t in held)
     truth_balance = {(date.fromisoformat(t["transactionDate"]), int(t["balance"])) for t in held}
@@ -151,20 +147,20 @@ def test_switch_from_file_history_to_api_without_duplicates(live_portal, sandbox
             resp = user.post(f"/accounts/{account_id}/review/{review.id}",
                              {"action": "link", "candidate": candidate})
             assert resp.status_code == 303
-            with db(live_portal) as s:
+            with db() as s:
                 if s.get(MatchReview, review.id).state == "linked":
                     break
         else:
             raise AssertionError(f"review {review.id} could not be linked")
-    keys = ledger_keys(live_portal, account_id)
+    keys = ledger_keys(db, account_id)
     assert max(keys.values()) == 1 and set(keys) == {f"api:{t['itemKey']}" for t in in_overlap}
-    assert len(ledger(live_portal, account_id)) == len(held)
+    assert len(ledger(db, account_id)) == len(held)
     assert "確認が必要な明細は" in user.http.get(f"/accounts/{account_id}/review").text
 
     # A later sync re-fetches the overlap: nothing new, nothing asked again.
     user.sync(account_id)
     assert user.wait_state(account_id, "done", "failed") == "done"
-    assert len(ledger(live_portal, account_id)) == len(held)
-    with db(live_portal) as s:
+    assert len(ledger(db, account_id)) == len(held)
+    with db() as s:
         assert len(s.exec(select(MatchReview).where(MatchReview.account_id == account_id)).all()) \
             == len(reviews)

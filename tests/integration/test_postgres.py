@@ -10,12 +10,21 @@ import threading
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from portal import migrate
 from portal.db import make_engine
-from portal.models import Account, Office, SyncRun
+from portal.models import Account, BankConnection, Office, SyncRun
 from portal.services import sync_queue
+from tests.integration.lifetime_helpers import (
+    first_window_start,
+    ledger,
+    link_first,
+    refresh_concurrently,
+    truth,
+)
+from tests.support.flows import PortalUser
+from tests.support.live_portal import serve_portal
 
 ADMIN_URL = os.environ.get("TSUNAGU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/postgres")
 
@@ -113,29 +122,23 @@ def test_one_scheduler_leader_and_another_takes_over(pg_engine):
     second.release()
 
 
-def test_the_walkthrough_sync_on_postgresql(pg_engine, sandbox, tmp_path):
-    """The same portal on PostgreSQL: consent, selection, sync, ledger, concurrent refresh."""
-    from sqlmodel import select
-
-    from portal.models import BankConnection
-    from tests.integration.conftest import serve_portal
-    from tests.integration.flows import PortalUser
-    from tests.integration.lifetime_helpers import (
-        db,
-        first_window_start,
-        ledger,
-        link_first,
-        refresh_concurrently,
-        truth,
-    )
-
+@pytest.fixture
+def live_portal(pg_engine, sandbox, tmp_path):
+    """In this module the live portal (and so the `db` fixture) runs on the test's PostgreSQL database."""
     url = pg_engine.url.render_as_string(hide_password=False)
     with serve_portal(tmp_path, sandbox, DATABASE_URL=url) as portal:
-        user = PortalUser(portal).signup()
-        account_id, remote = link_first(user, sandbox)
-        since = first_window_start(portal, account_id)
-        assert ledger(portal, account_id) == truth(sandbox, "0001", remote.remote_id, since)
-        tokens, errors = refresh_concurrently(portal)
-        assert errors == [] and len(set(tokens)) == 1
-        with db(portal) as s:
-            assert s.exec(select(BankConnection)).one().state == "active"
+        yield portal
+
+
+def test_the_walkthrough_sync_on_postgresql(live_portal, db, sandbox):
+    """The same portal on PostgreSQL: consent, selection, sync, ledger, concurrent refresh."""
+    with db() as s:
+        assert s.get_bind().dialect.name == "postgresql"  # the override took effect
+    user = PortalUser(live_portal).signup()
+    account_id, remote = link_first(user, sandbox, db)
+    since = first_window_start(db, account_id)
+    assert ledger(db, account_id) == truth(sandbox, "0001", remote.remote_id, since)
+    tokens, errors = refresh_concurrently(live_portal, db)
+    assert errors == [] and len(set(tokens)) == 1
+    with db() as s:
+        assert s.exec(select(BankConnection)).one().state == "active"

@@ -5,19 +5,18 @@ import pytest
 from sqlmodel import select
 
 from portal.banks import hours
+from portal.dates import utcnow
 from portal.models import BankConnection, SyncRun
-from portal.models._time import utcnow
-from tests.integration.flows import PortalUser, wait_for
 from tests.integration.lifetime_helpers import (
     account,
     connections,
-    db,
     first_window_start,
     last_run,
     ledger,
     link_first,
     truth,
 )
+from tests.support.flows import PortalUser, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -29,11 +28,11 @@ def clean_faults(sandbox):
     hours.forget_cache()
 
 
-def test_expiry_warning_then_expiry_then_reauth_keeps_history(live_portal, sandbox):
+def test_expiry_warning_then_expiry_then_reauth_keeps_history(live_portal, db, sandbox):
     user = PortalUser(live_portal).signup()
-    account_id, remote = link_first(user, sandbox)
-    conn_id = connections(live_portal)[0].id
-    with db(live_portal) as s:
+    account_id, remote = link_first(user, sandbox, db)
+    conn_id = connections(db)[0].id
+    with db() as s:
         conn = s.get(BankConnection, conn_id)
         conn.consent_expires_at = utcnow() + timedelta(days=3)
         s.commit()
@@ -42,15 +41,15 @@ def test_expiry_warning_then_expiry_then_reauth_keeps_history(live_portal, sandb
     assert "あと" in user.http.get("/reauth/").text
     # The bank ends the consent; the next sync cannot refresh and says so.
     sandbox.admin("POST", "/banks/0001/_sandbox/users/yamada/expire")
-    with db(live_portal) as s:  # make the access token due, so the refresh meets the expiry
+    with db() as s:  # make the access token due, so the refresh meets the expiry
         conn = s.get(BankConnection, conn_id)
         conn.access_expires_at = utcnow()
         s.commit()
-    before = ledger(live_portal, account_id)
+    before = ledger(db, account_id)
     user.sync(account_id)
     assert user.wait_state(account_id, "failed") == "failed"
-    assert last_run(live_portal, account_id).error_code == "reauth_required"
-    assert connections(live_portal)[0].state == "reauth_required"
+    assert last_run(db, account_id).error_code == "reauth_required"
+    assert connections(db)[0].state == "reauth_required"
     assert "再認証が必要" in user.http.get("/").text
     # Syncs stop: pressing sync on a connection needing re-auth queues nothing new.
     reauth_page = user.http.get("/reauth/").text
@@ -58,28 +57,28 @@ def test_expiry_warning_then_expiry_then_reauth_keeps_history(live_portal, sandb
     sandbox.admin("POST", f"/banks/0001/_sandbox/accounts/{remote.remote_id}/transactions",
                   json={"count": 2})
     assert user.consent(account_id).status_code == 303
-    assert [c.id for c in connections(live_portal)] == [conn_id]
-    assert connections(live_portal)[0].state == "active"
-    assert account(live_portal, account_id).remote_account_id == remote.id  # mapping kept
+    assert [c.id for c in connections(db)] == [conn_id]
+    assert connections(db)[0].state == "active"
+    assert account(db, account_id).remote_account_id == remote.id  # mapping kept
     assert user.wait_state(account_id, "done", "failed") == "done"
-    after = ledger(live_portal, account_id)
+    after = ledger(db, account_id)
     assert len(after) == len(before) + 2
-    assert after == truth(sandbox, "0001", remote.remote_id, first_window_start(live_portal, account_id))
+    assert after == truth(sandbox, "0001", remote.remote_id, first_window_start(db, account_id))
 
 
-def test_revocation_at_the_bank_marks_reauth_required(live_portal, sandbox):
+def test_revocation_at_the_bank_marks_reauth_required(live_portal, db, sandbox):
     user = PortalUser(live_portal).signup()
-    account_id, _remote = link_first(user, sandbox)
+    account_id, _remote = link_first(user, sandbox, db)
     sandbox.admin("POST", "/banks/0001/_sandbox/users/yamada/revoke")
     user.sync(account_id)
     assert user.wait_state(account_id, "failed") == "failed"
-    assert last_run(live_portal, account_id).error_code == "reauth_required"
-    assert connections(live_portal)[0].state == "reauth_required"
+    assert last_run(db, account_id).error_code == "reauth_required"
+    assert connections(db)[0].state == "reauth_required"
 
 
-def test_sync_outside_service_hours_waits_then_completes(live_portal, sandbox):
+def test_sync_during_maintenance_says_so_waits_then_completes(live_portal, db, sandbox):
     user = PortalUser(live_portal).signup()
-    account_id, remote = link_first(user, sandbox)
+    account_id, remote = link_first(user, sandbox, db)
     sandbox.admin("POST", f"/banks/0001/_sandbox/accounts/{remote.remote_id}/transactions",
                   json={"count": 1})
     sandbox.admin("POST", "/banks/0001/_sandbox/faults", json={"mode": "maintenance", "seconds": 3})
@@ -87,16 +86,18 @@ def test_sync_outside_service_hours_waits_then_completes(live_portal, sandbox):
     resp = user.post(f"/accounts/{account_id}/sync")
     assert resp.status_code == 303
     home = user.http.get("/").text
-    assert "銀行のサービス時間外です。" in home and "以降に自動で同期します" in home
-    run = last_run(live_portal, account_id)
-    assert run.state == "queued" and run.error_code == "outside_hours"
+    # A maintenance is named as one, not as the bank's regular closing hours.
+    assert "銀行がメンテナンス中です。" in home and "以降に自動で同期します" in home
+    assert "サービス時間外" not in home
+    run = last_run(db, account_id)
+    assert run.state == "queued" and run.error_code == "maintenance"
     assert user.wait_state(account_id, "done", "failed", timeout=60) == "done"
-    assert last_run(live_portal, account_id).added == 1
+    assert last_run(db, account_id).added == 1
 
 
-def test_429_and_500_mid_sync_are_retried_and_the_ledger_matches(live_portal, sandbox):
+def test_429_and_500_mid_sync_are_retried_and_the_ledger_matches(live_portal, db, sandbox):
     user = PortalUser(live_portal).signup()
-    account_id, remote = link_first(user, sandbox)
+    account_id, remote = link_first(user, sandbox, db)
     sandbox.admin("POST", f"/banks/0001/_sandbox/accounts/{remote.remote_id}/transactions",
                   json={"count": 4})
     sandbox.admin("POST", "/banks/0001/_sandbox/faults",
@@ -105,64 +106,64 @@ def test_429_and_500_mid_sync_are_retried_and_the_ledger_matches(live_portal, sa
                   json={"mode": "server_error", "rate": 1.0, "count": 2})
     user.sync(account_id)
     assert user.wait_state(account_id, "done", "failed") == "done"
-    since = first_window_start(live_portal, account_id)
-    assert ledger(live_portal, account_id) == truth(sandbox, "0001", remote.remote_id, since)
+    since = first_window_start(db, account_id)
+    assert ledger(db, account_id) == truth(sandbox, "0001", remote.remote_id, since)
 
 
 @pytest.mark.portal_config(BANK_MAX_RETRY_WAIT=0.5)
-def test_503_with_long_retry_after_is_rescheduled_and_finishes_later(live_portal, sandbox):
+def test_503_with_long_retry_after_is_rescheduled_and_finishes_later(live_portal, db, sandbox):
     user = PortalUser(live_portal).signup()
-    account_id, remote = link_first(user, sandbox)
+    account_id, remote = link_first(user, sandbox, db)
     sandbox.admin("POST", f"/banks/0001/_sandbox/accounts/{remote.remote_id}/transactions",
                   json={"count": 3})
     # Over the client's inline wait: the run goes back to the queue and comes back by itself.
     sandbox.admin("POST", "/banks/0001/_sandbox/faults",
                   json={"mode": "rate_limit", "retry_after": 2, "count": 1})
     user.sync(account_id)
-    wait_for(lambda: last_run(live_portal, account_id).error_code == "rate_limited",
+    wait_for(lambda: last_run(db, account_id).error_code == "rate_limited",
              message="the run deferred after 429")
     assert user.wait_state(account_id, "done", "failed", timeout=60) == "done"
-    run = last_run(live_portal, account_id)
+    run = last_run(db, account_id)
     assert run.trigger == "retry" and run.attempts == 2 and run.added == 3
-    since = first_window_start(live_portal, account_id)
-    assert ledger(live_portal, account_id) == truth(sandbox, "0001", remote.remote_id, since)
+    since = first_window_start(db, account_id)
+    assert ledger(db, account_id) == truth(sandbox, "0001", remote.remote_id, since)
 
 
-def test_disconnect_revokes_keeps_statements_and_relinks_without_duplicates(live_portal, sandbox):
+def test_disconnect_revokes_keeps_statements_and_relinks_without_duplicates(live_portal, db, sandbox):
     user = PortalUser(live_portal).signup()
-    account_id, remote = link_first(user, sandbox)
-    before = ledger(live_portal, account_id)
+    account_id, remote = link_first(user, sandbox, db)
+    before = ledger(db, account_id)
     assert user.post(f"/accounts/{account_id}/disconnect").status_code == 303
-    conn = connections(live_portal)[0]
+    conn = connections(db)[0]
     assert conn.state == "revoked" and conn.access_token_enc is None and conn.refresh_token_enc is None
-    assert ledger(live_portal, account_id) == before
+    assert ledger(db, account_id) == before
     assert "連携を解除しました" in user.http.get("/").text
     assert user.consent(account_id).status_code == 303
-    assert [c.state for c in connections(live_portal)] == ["active"]
+    assert [c.state for c in connections(db)] == ["active"]
     assert user.wait_state(account_id, "done", "failed") == "done"
-    assert ledger(live_portal, account_id) == before  # nothing doubled
+    assert ledger(db, account_id) == before  # nothing doubled
 
 
-def test_one_active_run_per_account(live_portal, sandbox):
+def test_one_active_run_per_account(live_portal, db, sandbox):
     user = PortalUser(live_portal).signup()
-    account_id, _ = link_first(user, sandbox)
+    account_id, _ = link_first(user, sandbox, db)
     sandbox.admin("POST", "/banks/0001/_sandbox/faults", json={"mode": "slow", "delay": 0.5, "count": 2})
     for _ in range(3):
         user.post(f"/accounts/{account_id}/sync")
     assert user.wait_state(account_id, "done", "failed") == "done"
-    with db(live_portal) as s:
+    with db() as s:
         runs = s.exec(select(SyncRun).where(SyncRun.account_id == account_id)).all()
     # link_first made two runs (needs_selection, done); the three clicks made one more.
     assert len(runs) == 3
 
 
-def test_sync_log_lists_every_run_with_its_figures_and_typed_error(live_portal, sandbox):
+def test_sync_log_lists_every_run_with_its_figures_and_typed_error(live_portal, db, sandbox):
     user = PortalUser(live_portal).signup()
-    account_id, _ = link_first(user, sandbox)
+    account_id, _ = link_first(user, sandbox, db)
     sandbox.admin("POST", "/banks/0001/_sandbox/faults", json={"mode": "truncate", "count": 5})
     user.sync(account_id)
     assert user.wait_state(account_id, "done", "failed") == "failed"
-    assert last_run(live_portal, account_id).error_code == "bad_response"
+    assert last_run(db, account_id).error_code == "bad_response"
     log = user.http.get(f"/accounts/{account_id}/log").text
     assert log.count('<tr class="run-') == 3
     assert "同期失敗" in log and "同期完了" in log and "口座の選択待ち" in log
@@ -172,19 +173,19 @@ def test_sync_log_lists_every_run_with_its_figures_and_typed_error(live_portal, 
 
 
 @pytest.mark.portal_config(bank_extra={"rate_limit_per_day": 12})
-def test_daily_call_limit_is_shown_and_respected(live_portal, sandbox):
+def test_daily_call_limit_is_shown_and_respected(live_portal, db, sandbox):
     user = PortalUser(live_portal).signup()
-    account_id, _ = link_first(user, sandbox)
-    with db(live_portal) as s:
+    account_id, _ = link_first(user, sandbox, db)
+    with db() as s:
         from portal.services import call_budget
         used = call_budget.used_today(s, "0001")
     assert used >= 4  # accounts, accounts + balances + pages: every request counted
     row = user.http.get(f"/accounts/{account_id}/status", headers={"HX-Request": "true"}).text
     assert "本日の残りAPI回数" in row and f"{max(0, 12 - used)}回" in row
-    with db(live_portal) as s:  # spend the rest of today's calls
+    with db() as s:  # spend the rest of today's calls
         call_budget.record(s, "0001", 12)
     user.post(f"/accounts/{account_id}/sync")
-    run = last_run(live_portal, account_id)
+    run = last_run(db, account_id)
     assert run.state == "queued" and run.error_code == "daily_limit"
     assert run.next_attempt_at > utcnow() + timedelta(hours=1)
     row = user.http.get(f"/accounts/{account_id}/status", headers={"HX-Request": "true"}).text
@@ -199,35 +200,35 @@ def small_pages(sandbox):
 
 
 @pytest.mark.portal_config(BANK_MAX_RETRY_WAIT=0.2)
-def test_maintenance_in_the_middle_of_paging_keeps_pages_and_finishes_after(live_portal, sandbox,
+def test_maintenance_in_the_middle_of_paging_keeps_pages_and_finishes_after(live_portal, db, sandbox,
                                                                            small_pages):
     user = PortalUser(live_portal).signup()
-    account_id, remote = link_first(user, sandbox)
+    account_id, remote = link_first(user, sandbox, db)
     sandbox.admin("POST", f"/banks/0001/_sandbox/accounts/{remote.remote_id}/transactions",
                   json={"count": 300})
     # accounts, balances and the first page go through; then 503 WG_ERR_300 for 4 seconds.
     sandbox.admin("POST", "/banks/0001/_sandbox/faults",
                   json={"mode": "maintenance", "after": 3, "seconds": 4})
-    before = len(ledger(live_portal, account_id))
+    before = len(ledger(db, account_id))
     user.sync(account_id)
-    wait_for(lambda: last_run(live_portal, account_id).error_code == "bank_unavailable",
+    wait_for(lambda: last_run(db, account_id).error_code == "bank_unavailable",
              message="the run deferred by maintenance")
-    kept = len(ledger(live_portal, account_id))
+    kept = len(ledger(db, account_id))
     assert before < kept < before + 300  # the page before the outage is committed
     assert user.wait_state(account_id, "done", "failed", timeout=60) == "done"
-    run = last_run(live_portal, account_id)
+    run = last_run(db, account_id)
     assert run.attempts == 2 and run.state == "done"
-    since = first_window_start(live_portal, account_id)
-    assert ledger(live_portal, account_id) == truth(sandbox, "0001", remote.remote_id, since)
+    since = first_window_start(db, account_id)
+    assert ledger(db, account_id) == truth(sandbox, "0001", remote.remote_id, since)
 
 
-def test_bulk_reauth_page_walks_through_every_expired_consent(live_portal, sandbox):
+def test_bulk_reauth_page_walks_through_every_expired_consent(live_portal, db, sandbox):
     user = PortalUser(live_portal).signup()
-    first_id, _ = link_first(user, sandbox, bank="0001")
-    second_id, _ = link_first(user, sandbox, bank="0310")
+    first_id, _ = link_first(user, sandbox, db, bank="0001")
+    second_id, _ = link_first(user, sandbox, db, bank="0310")
     for code in ("0001", "0310"):
         sandbox.admin("POST", f"/banks/{code}/_sandbox/users/yamada/expire")
-    with db(live_portal) as s:
+    with db() as s:
         for conn in s.exec(select(BankConnection)).all():
             conn.access_expires_at = utcnow()
         s.commit()
@@ -236,12 +237,16 @@ def test_bulk_reauth_page_walks_through_every_expired_consent(live_portal, sandb
         assert user.wait_state(account_id, "failed") == "failed"
     page = user.http.get("/reauth/").text
     assert page.count('class="card"') == 2 and "みずほ銀行" in page and "GMOあおぞらネット銀行" in page
+    # [再認証する] leads through the bank's notes page, as the first consent did.
+    assert f'href="/accounts/{first_id}/connect"' in page
+    notes = user.http.get(f"/accounts/{first_id}/connect")
+    assert notes.status_code == 200 and "注意点" in notes.text
     # The first re-authentication comes back to the list, the last one to home.
     back = user.consent(first_id)
     assert back.headers["Location"] == "/reauth/"
     assert "GMOあおぞらネット銀行" in user.http.get("/reauth/").text
     back = user.consent(second_id)
     assert back.headers["Location"] == "/"
-    assert {c.state for c in connections(live_portal)} == {"active"}
+    assert {c.state for c in connections(db)} == {"active"}
     for account_id in (first_id, second_id):
         assert user.wait_state(account_id, "done", "failed") == "done"

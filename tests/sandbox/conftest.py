@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.support.sandbox_server import start_sandbox
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bank_api import PAGE_SIZE  # noqa: E402
 from bank_flow import new_client  # noqa: E402
-from sandbox_server import start_sandbox  # noqa: E402
 
 BANKS = ("0001", "0010", "0038", "0310")
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import httpx
 from bank_api import EARLIEST, gmo, gmo_all, ground_truth
 from bank_flow import connect, new_client, refresh
-from sandbox_server import ROOT, start_sandbox
 
 from sandbox_bank import create_app
 from sandbox_bank.config import load_config
 from sandbox_bank.volume import generate_volume
+from tests.support.sandbox_server import ROOT, start_sandbox
 
 
 def free_port() -> int:

@@ -1,7 +1,7 @@
 """Shared steps of the statement-file tests: accounts, uploads, the ledger as rows."""
 import io
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from portal.models import Account, Statement
 
@@ -56,20 +56,17 @@ def import_file(auth, account_id: int, data: bytes):
     return resp
 
 
-def db(app) -> Session:
-    return Session(app.extensions["db_engine"])
-
-
-def ledger(app, account_id: int) -> list[tuple]:
-    with db(app) as s:
+def ledger(db, account_id: int) -> list[tuple]:
+    """The account's statements as rows, in date order; `db` is the `db` fixture."""
+    with db() as s:
         rows = s.exec(select(Statement).where(Statement.account_id == account_id)
                       .order_by(Statement.transaction_date, Statement.id)).all()
         return [(r.transaction_date, r.value_date, r.amount, r.description, r.balance_after)
                 for r in rows]
 
 
-def account(app, account_id: int) -> Account:
-    with db(app) as s:
+def account(db, account_id: int) -> Account:
+    with db() as s:
         return s.get(Account, account_id)
 
 

@@ -1,13 +1,13 @@
 """Sign-up, log-in, log-out, throttling, session renewal, language."""
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from portal.models import Membership, Office, User
 
 
-def test_signup_creates_user_office_and_membership(app, auth):
+def test_signup_creates_user_office_and_membership(db, auth):
     resp = auth.signup()
     assert resp.status_code == 303 and resp.headers["Location"] == "/"
-    with Session(app.extensions["db_engine"]) as s:
+    with db() as s:
         user = s.exec(select(User)).one()
         office = s.exec(select(Office)).one()
         assert office.name == "山田商店"

@@ -1,7 +1,7 @@
 """The OAuth callback refuses what it should, with a message and nothing stored."""
 import time
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from portal.models import BankConnection
 
@@ -13,7 +13,7 @@ def _pending(client, state, created_at, account_id=1):
                                          "created_at": created_at}}
 
 
-def test_an_expired_state_is_refused_and_spent(app, auth, client):
+def test_an_expired_state_is_refused_and_spent(db, auth, client):
     auth.signup()
     auth.post("/accounts/new/0001", {"kind": "api:personal"})
     _pending(client, "old-state", time.time() - 3600)
@@ -22,17 +22,17 @@ def test_an_expired_state_is_refused_and_spent(app, auth, client):
     assert "認証の有効時間が過ぎました" in client.get("/").get_data(as_text=True)
     with client.session_transaction() as sess:
         assert "old-state" not in sess["oauth_pending"]
-    with Session(app.extensions["db_engine"]) as s:
+    with db() as s:
         assert s.exec(select(BankConnection)).all() == []
 
 
-def test_an_error_from_the_bank_is_told_and_nothing_stored(app, auth, client):
+def test_an_error_from_the_bank_is_told_and_nothing_stored(db, auth, client):
     auth.signup()
     auth.post("/accounts/new/0001", {"kind": "api:personal"})
     _pending(client, "s1", time.time())
     client.get("/oauth/callback?state=s1&error=server_error&iss=http://127.0.0.1:9/banks/0001")
     assert "銀行から認証エラーが返されました" in client.get("/").get_data(as_text=True)
-    with Session(app.extensions["db_engine"]) as s:
+    with db() as s:
         assert s.exec(select(BankConnection)).all() == []
 
 

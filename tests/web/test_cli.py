@@ -4,7 +4,7 @@ from sqlmodel import Session, select
 from portal import create_app
 from portal.crypto import TokenCipher, generate_key, token_aad
 from portal.models import BankConnection, Office
-from tests.conftest import portal_config
+from tests.support.portal_config import portal_config
 
 
 def test_rotate_key_re_encrypts_every_token_with_the_new_key(tmp_path):

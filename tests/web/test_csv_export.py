@@ -6,7 +6,7 @@ import pytest
 
 from portal.models import Account
 from portal.services.statements import upsert_statements
-from tests.web.csv_helpers import MUFG, db, import_file, ledger, register
+from tests.web.csv_helpers import MUFG, import_file, ledger, register
 
 ROWS = [
     (date(2024, 4, 1), date(2024, 3, 31), 50000, "振込　ﾔﾏﾀﾞ ﾀﾛｳ", 150000),
@@ -17,8 +17,8 @@ ROWS = [
 ]
 
 
-def _seed(app, account_id):
-    with db(app) as s:
+def _seed(db, account_id):
+    with db() as s:
         acc = s.get(Account, account_id)
         upsert_statements(s, acc, [
             {"transaction_date": d, "value_date": vd, "amount": amt, "description": text,
@@ -28,10 +28,10 @@ def _seed(app, account_id):
 
 
 @pytest.mark.parametrize("encoding,charset", [("utf-8-sig", "utf-8"), ("cp932", "Shift_JIS")])
-def test_export_round_trip_into_another_account(app, auth, client, encoding, charset):
+def test_export_round_trip_into_another_account(db, auth, client, encoding, charset):
     auth.signup()
     source = register(auth, kind="api:personal", name="本店 普通 1234567")
-    _seed(app, source)
+    _seed(db, source)
     resp = client.get(f"/accounts/{source}/export?encoding={encoding}")
     assert resp.status_code == 200 and resp.is_streamed
     assert resp.headers["Content-Type"] == f"text/csv; charset={charset}"
@@ -43,28 +43,28 @@ def test_export_round_trip_into_another_account(app, auth, client, encoding, cha
     assert body.decode(encoding).startswith("取引日,起算日,摘要,入金,出金,残高\r\n")
     target = register(auth, name="写し")
     import_file(auth, target, body)
-    assert ledger(app, target) == ledger(app, source)
+    assert ledger(db, target) == ledger(db, source)
     # Exporting the copy gives the same file again, and importing it again adds nothing.
     again = client.get(f"/accounts/{target}/export?encoding={encoding}").get_data()
     assert again == body
     import_file(auth, target, again)
-    assert len(ledger(app, target)) == len(ROWS)
+    assert len(ledger(db, target)) == len(ROWS)
 
 
-def test_export_of_imported_files_round_trips(app, auth, client):
+def test_export_of_imported_files_round_trips(db, auth, client):
     auth.signup()
     first = register(auth)
     import_file(auth, first, MUFG.encode("cp932"))
     second = register(auth, name="二つ目")
     body = client.get(f"/accounts/{first}/export?encoding=cp932").get_data()
     import_file(auth, second, body)
-    assert ledger(app, second) == ledger(app, first)
+    assert ledger(db, second) == ledger(db, first)
 
 
-def test_export_of_many_rows_streams_in_batches(app, auth, client):
+def test_export_of_many_rows_streams_in_batches(db, auth, client):
     auth.signup()
     account_id = register(auth)
-    with db(app) as s:
+    with db() as s:
         acc = s.get(Account, account_id)
         upsert_statements(s, acc, [
             {"transaction_date": date(2024, 1, 1 + n % 28), "amount": -n - 1, "description": f"取引{n}",

@@ -10,7 +10,6 @@ from tests.web.csv_helpers import (
     MUFG,
     RAKUTEN,
     account,
-    db,
     import_file,
     ledger,
     preview_location,
@@ -29,7 +28,7 @@ def test_upload_page_states_the_policy(auth, client):
     assert "三菱UFJ銀行" in page and "楽天銀行" in page
 
 
-def test_shift_jis_mufg_file_preview_then_import(app, auth, client):
+def test_shift_jis_mufg_file_preview_then_import(app, db, auth, client):
     auth.signup()
     account_id = register(auth)
     location = preview_location(auth, account_id, MUFG.encode("cp932"))
@@ -37,10 +36,10 @@ def test_shift_jis_mufg_file_preview_then_import(app, auth, client):
     assert "三菱UFJ銀行" in page and "Shift_JIS" in page
     assert 'class="count-new">3件' in page and 'class="count-held">0件' in page
     assert "ＪＣＢ）セブンカ－ド" in page
-    assert ledger(app, account_id) == []  # nothing saved before the confirm
+    assert ledger(db, account_id) == []  # nothing saved before the confirm
     resp = auth.post(location)
     assert resp.headers["Location"] == f"/accounts/{account_id}/statements"
-    assert ledger(app, account_id) == [
+    assert ledger(db, account_id) == [
         (date(2024, 4, 1), None, 300000, "振込１ ｶ)ﾔﾏﾀﾞｼﾖｳﾃﾝ", 1300000),
         (date(2024, 4, 3), None, -1080, "カ－ド ＪＣＢ）セブンカ－ド", 1298920),
         (date(2024, 4, 5), None, -5500, "口座振替 ﾃﾞﾝﾜﾘﾖｳ", 1293420),
@@ -48,14 +47,14 @@ def test_shift_jis_mufg_file_preview_then_import(app, auth, client):
     page = text(client.get(f"/accounts/{account_id}/statements"))
     assert "3件の明細を取り込みました" in page
     # A manual account at a bank with API sync now holds file history: it offers the switch.
-    acc = account(app, account_id)
+    acc = account(db, account_id)
     assert acc.sync_method == "legacy" and acc.statement_count == 3
     assert "API連携方式に切り替えられます" in page
     assert "API連携方式に切り替えられます" in text(client.get("/"))
     assert not list(Path(app.instance_path, "uploads").glob("*.upload"))  # deleted after import
 
 
-def test_utf8_rakuten_file_into_account_at_bank_without_api(app, auth, client):
+def test_utf8_rakuten_file_into_account_at_bank_without_api(db, auth, client):
     auth.signup()
     account_id = register(auth, bank="0005")
     for data in (RAKUTEN.encode("utf-8"), b"\xef\xbb\xbf" + RAKUTEN.encode("utf-8")):
@@ -63,14 +62,14 @@ def test_utf8_rakuten_file_into_account_at_bank_without_api(app, auth, client):
         page = text(client.get(location))
         assert "楽天銀行" in page and "UTF-8" in page
         auth.post(location)
-    assert ledger(app, account_id) == [
+    assert ledger(db, account_id) == [
         (date(2024, 4, 2), None, -2214, "マスタ－カ－ドニュウカイデ５０エン", 97786),
         (date(2024, 4, 3), None, 50000, "振込 ヤマダ タロウ", 147786),
     ]
-    assert account(app, account_id).sync_method == "manual"  # no API at this bank: stays manual
+    assert account(db, account_id).sync_method == "manual"  # no API at this bank: stays manual
 
 
-def test_bad_rows_are_listed_with_line_numbers_and_good_rows_kept(app, auth, client):
+def test_bad_rows_are_listed_with_line_numbers_and_good_rows_kept(db, auth, client):
     auth.signup()
     account_id = register(auth)
     data = MUFG + '"2024/4/6","振込","x","","1,0,0,0x","",""\r\n"2024/13/1","振込","","","500","",""\r\n'
@@ -79,34 +78,34 @@ def test_bad_rows_are_listed_with_line_numbers_and_good_rows_kept(app, auth, cli
     assert 'class="count-new">3件' in page and 'class="count-bad">2件' in page
     assert "5行目" in page and "6行目" in page
     auth.post(location)
-    assert len(ledger(app, account_id)) == 3
+    assert len(ledger(db, account_id)) == 3
     assert "読み取れない行2件" in text(client.get(f"/accounts/{account_id}/statements"))
 
 
-def test_reimporting_the_same_file_adds_nothing(app, auth, client):
+def test_reimporting_the_same_file_adds_nothing(db, auth, client):
     auth.signup()
     account_id = register(auth)
     import_file(auth, account_id, MUFG.encode("cp932"))
-    before = ledger(app, account_id)
+    before = ledger(db, account_id)
     location = preview_location(auth, account_id, MUFG.encode("cp932"))
     page = text(client.get(location))
     assert 'class="count-new">0件' in page and 'class="count-held">3件' in page
     assert "新しく取り込む明細はありません" in page
     auth.post(location)
-    assert ledger(app, account_id) == before
+    assert ledger(db, account_id) == before
     # The same rows written as UTF-8 are the same statements too.
     import_file(auth, account_id, MUFG.encode("utf-8"))
-    assert ledger(app, account_id) == before
+    assert ledger(db, account_id) == before
 
 
-def test_a_longer_file_adds_only_its_new_rows(app, auth):
+def test_a_longer_file_adds_only_its_new_rows(db, auth):
     auth.signup()
     account_id = register(auth)
     lines = MUFG.splitlines()
     import_file(auth, account_id, "\r\n".join(lines[:3]).encode("cp932"))
-    assert len(ledger(app, account_id)) == 2
+    assert len(ledger(db, account_id)) == 2
     import_file(auth, account_id, MUFG.encode("cp932"))
-    assert len(ledger(app, account_id)) == 3
+    assert len(ledger(db, account_id)) == 3
 
 
 def _map_custom(auth, client, account_id, location):
@@ -123,7 +122,7 @@ def _map_custom(auth, client, account_id, location):
     return mapping_url
 
 
-def test_unknown_layout_goes_through_the_mapping_step_and_is_remembered(app, auth, client):
+def test_unknown_layout_goes_through_the_mapping_step_and_is_remembered(db, auth, client):
     auth.signup()
     account_id = register(auth)
     data = CUSTOM.encode("cp932")
@@ -132,7 +131,7 @@ def test_unknown_layout_goes_through_the_mapping_step_and_is_remembered(app, aut
     page = text(client.get(location))
     assert "列の対応付け" in page and 'class="count-new">3件' in page
     auth.post(location)
-    assert ledger(app, account_id) == [
+    assert ledger(db, account_id) == [
         (date(2024, 5, 1), None, -300, "ｺﾝﾋﾞﾆ", None),
         (date(2024, 5, 1), None, -300, "ｺﾝﾋﾞﾆ", None),  # identical twins are both kept
         (date(2024, 5, 2), None, 120, "返金", None),
@@ -143,7 +142,7 @@ def test_unknown_layout_goes_through_the_mapping_step_and_is_remembered(app, aut
     assert page.status_code == 200 and 'class="count-new">0件' in text(page)
     assert 'class="count-held">3件' in text(page)
     auth.post(location)
-    assert len(ledger(app, account_id)) == 3
+    assert len(ledger(db, account_id)) == 3
 
 
 def test_mapping_errors_are_said(auth, client):
@@ -194,12 +193,12 @@ def test_upload_of_another_user_is_not_found(app, auth, client):
     assert upload_store.purge_stale(folder, now=9e12) == 1
 
 
-def test_api_account_takes_a_file_only_for_its_missing_range(app, auth, client):
+def test_api_account_takes_a_file_only_for_its_missing_range(db, auth, client):
     auth.signup()
     account_id = register(auth, kind="api:personal")
     assert "不足" not in text(client.get(f"/accounts/{account_id}/statements"))
     assert upload(auth, account_id, MUFG.encode("cp932")).status_code == 400
-    with db(app) as s:
+    with db() as s:
         acc = s.get(Account, account_id)
         acc.gap_from, acc.gap_to = date(2024, 4, 2), date(2024, 4, 4)
         s.commit()
@@ -210,24 +209,24 @@ def test_api_account_takes_a_file_only_for_its_missing_range(app, auth, client):
     assert 'class="count-new">1件' in page and 'class="count-outside">2件' in page
     auth.post(location)
     card = (date(2024, 4, 3), None, -1080, "カ－ド ＪＣＢ）セブンカ－ド", 1298920)
-    assert ledger(app, account_id) == [card]
-    acc = account(app, account_id)
+    assert ledger(db, account_id) == [card]
+    acc = account(db, account_id)
     assert (acc.gap_from, acc.gap_to, acc.sync_method) == (date(2024, 4, 2), date(2024, 4, 4), "api")
     # The user says the file holds everything for the range: the gap closes.
     location = preview_location(auth, account_id, MUFG.encode("cp932"))
     auth.post(location, {"gap_complete": "y"})
-    acc = account(app, account_id)
+    acc = account(db, account_id)
     assert acc.gap_from is None and acc.gap_to is None
-    assert len(ledger(app, account_id)) == 1
+    assert len(ledger(db, account_id)) == 1
 
 
-def test_file_reaching_both_ends_of_the_missing_range_closes_it(app, auth):
+def test_file_reaching_both_ends_of_the_missing_range_closes_it(db, auth):
     auth.signup()
     account_id = register(auth)
-    with db(app) as s:
+    with db() as s:
         acc = s.get(Account, account_id)
         acc.gap_from, acc.gap_to = date(2024, 4, 1), date(2024, 4, 5)
         s.commit()
     import_file(auth, account_id, MUFG.encode("cp932"))
-    acc = account(app, account_id)
+    acc = account(db, account_id)
     assert acc.gap_from is None and acc.gap_to is None

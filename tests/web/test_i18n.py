@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "portal/translations/en/LC_MESSAGES/messages.po"
 # Same as the extraction command: `-k _l -k lazy_gettext -k N_ --ignore-dirs=".venv sandbox_bank tests"`.
-# N_ marks the msgids of portal/statements, which has no Flask to translate with.
+# N_ marks the msgids of portal/ledger, which has no Flask to translate with.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "N_": None}
 IGNORED_DIRS = {".venv", "sandbox_bank", "tests", "node_modules", "__pycache__"}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]")

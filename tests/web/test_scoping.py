@@ -1,7 +1,7 @@
 """Every route and partial: 404 for another office's ids, login for anonymous users."""
 import pytest
 
-from tests.conftest import Auth
+from tests.support.auth import Auth
 
 GETS = ["/accounts/{id}/registered", "/accounts/{id}/connect", "/accounts/{id}/status",
         "/accounts/{id}/select", "/accounts/{id}/statements", "/accounts/{id}/statements/new",

@@ -2,7 +2,7 @@
 import re
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from portal.models import Statement
 
@@ -18,8 +18,8 @@ def add(auth, account_id, **data):
     return auth.post(f"/accounts/{account_id}/statements/new", data)
 
 
-def rows(app, account_id):
-    with Session(app.extensions["db_engine"]) as s:
+def rows(db, account_id):
+    with db() as s:
         return s.exec(select(Statement).where(Statement.account_id == account_id)).all()
 
 
@@ -32,20 +32,20 @@ def rows(app, account_id):
     ({"transaction_date": "2026-11-01", "description": "x", "deposit": "-5"}, "1 以上"),
     ({"transaction_date": "2026-11-01", "description": "x", "deposit": "abc"}, "整数"),
 ])
-def test_manual_entry_errors_beside_fields_and_nothing_saved(app, auth, manual_account, data, message):
+def test_manual_entry_errors_beside_fields_and_nothing_saved(db, auth, manual_account, data, message):
     resp = add(auth, manual_account, **data)
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
     assert message in html and "取引は登録されていません" in html
-    assert rows(app, manual_account) == []
+    assert rows(db, manual_account) == []
 
 
-def test_manual_entry_saves_signed_amounts(app, auth, manual_account):
+def test_manual_entry_saves_signed_amounts(db, auth, manual_account):
     assert add(auth, manual_account, transaction_date="2026-11-01", description="売上 ﾔﾏﾀﾞ",
                deposit="12000", balance_after="12000").status_code == 303
     assert add(auth, manual_account, transaction_date="2026-11-02", description="文具",
                withdrawal="980").status_code == 303
-    saved = sorted((r.transaction_date.isoformat(), r.amount, r.source) for r in rows(app, manual_account))
+    saved = sorted((r.transaction_date.isoformat(), r.amount, r.source) for r in rows(db, manual_account))
     assert saved == [("2026-11-01", 12000, "manual"), ("2026-11-02", -980, "manual")]
     page = auth.client.get(f"/accounts/{manual_account}/statements").get_data(as_text=True)
     assert page.index("2026/11/02") < page.index("2026/11/01")  # newest first
@@ -85,3 +85,22 @@ def test_a_break_in_the_balance_chain_is_shown(auth, client, manual_account):
     page = client.get(f"/accounts/{manual_account}/statements").get_data(as_text=True)
     assert "残高の連続性が途切れている" in page
     assert "2026/10/02〜2026/10/05: 計算上の残高 850円、明細の残高 800円" in page
+
+
+def test_a_start_date_in_the_future_is_refused_beside_the_field(auth, client):
+    from datetime import timedelta
+
+    from portal.dates import today_jst
+
+    auth.signup()
+    resp = auth.post("/accounts/new/0001", {"kind": "api:personal", "name": "普通"})
+    account_id = int(resp.headers["Location"].split("/")[2])
+    tomorrow = (today_jst() + timedelta(days=1)).isoformat()
+    resp = auth.post(f"/accounts/{account_id}/settings", {"name": "普通", "period_start": tomorrow})
+    assert resp.status_code == 400
+    assert "取得開始日には今日以前の日付を入力してください。" in resp.get_data(as_text=True)
+    page = client.get(f"/accounts/{account_id}/settings").get_data(as_text=True)
+    assert tomorrow not in page  # nothing was saved
+    today = today_jst().isoformat()
+    assert auth.post(f"/accounts/{account_id}/settings",
+                     {"name": "普通", "period_start": today}).status_code == 303

@@ -14,15 +14,14 @@ import secrets
 from collections.abc import Mapping
 from datetime import date, datetime
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
+from ...dates import JST
 from ..types import BalanceInfo, HttpRequest, RemoteAccountInfo, TransactionInfo, TransactionPage
 from . import fields as f
 from .responses import as_text, error_fields, error_for, header, parse_retry_after
 
 API_PATH = "/btmu/retail/v2/me/accounts"
 SIGN_BY_DEBIT_CREDIT = {"1": 1, "2": -1}
-JST = ZoneInfo("Asia/Tokyo")
 SEQ_NO_LENGTH = 25
 
 

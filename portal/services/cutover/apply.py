@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from ...ledger.cutover_match import MAX_DAY_GAP, IncomingRow, LedgerRow, match_cutover
 from ...ledger.normalize import norm_description
 from ...models import Account, MatchReview, Statement, StatementAlias
+from ...models.vocabulary import StatementSource
 from ..statements import upsert_statements
 
 MAX_CANDIDATES = 8  # keeps candidate_ids and reasons inside their columns
@@ -58,7 +59,7 @@ def apply_api_page(session: Session, account: Account, rows: list[dict]) -> int:
         return 0
     days = [r["transaction_date"] for r in fresh.values()]
     pool = list(session.exec(select(Statement).where(
-        Statement.account_id == account.id, Statement.source != "api",
+        Statement.account_id == account.id, Statement.source != StatementSource.API,
         Statement.transaction_date >= min(days) - timedelta(days=MAX_DAY_GAP),
         Statement.transaction_date <= max(days) + timedelta(days=MAX_DAY_GAP))))
     if not pool:

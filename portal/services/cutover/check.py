@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from ...ledger.cutover_match import DayMismatch, IncomingRow, LedgerRow, overlap_check
 from ...models import Account, MatchReview, Statement, StatementAlias
+from ...models.vocabulary import ReviewState, StatementSource
 from .apply import load_row
 
 
@@ -16,12 +17,13 @@ def day_mismatches(session: Session, account: Account, limit: int = 10) -> list[
     if account.cutover_date is None:
         return []
     rows = session.exec(select(Statement).where(Statement.account_id == account.id)).all()
-    file_rows = [r for r in rows if r.source != "api" and r.transaction_date < account.cutover_date]
+    file_rows = [r for r in rows
+                 if r.source != StatementSource.API and r.transaction_date < account.cutover_date]
     linked = set(session.exec(select(StatementAlias.statement_id).where(
         StatementAlias.account_id == account.id, StatementAlias.dedupe_key.startswith("api:"))))
-    bank_rows = [r for r in rows if r.source == "api" or r.id in linked]
+    bank_rows = [r for r in rows if r.source == StatementSource.API or r.id in linked]
     pending = [load_row(m.incoming) for m in session.exec(select(MatchReview).where(
-        MatchReview.account_id == account.id, MatchReview.state == "open"))]
+        MatchReview.account_id == account.id, MatchReview.state == ReviewState.OPEN))]
     if not file_rows or not (bank_rows or pending):
         return []
     existing = [LedgerRow(r.id, r.transaction_date, r.amount, r.description, r.balance_after,

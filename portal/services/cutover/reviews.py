@@ -13,6 +13,7 @@ from ...ledger.cutover_match import read_reason
 from ...ledger.messages import Message
 from ...ledger.normalize import norm_description
 from ...models import Account, MatchReview, Statement
+from ...models.vocabulary import ReviewState, StatementSource
 from ..statements import count_statements, upsert_statements
 from .apply import link, linked_ids, load_row
 
@@ -58,7 +59,7 @@ class ReviewItem:
 def open_counts(session: Session, office_id: int) -> dict[int, int]:
     """Open reviews per account of an office, in one query."""
     return dict(session.exec(select(MatchReview.account_id, func.count()).where(
-        MatchReview.office_id == office_id, MatchReview.state == "open")
+        MatchReview.office_id == office_id, MatchReview.state == ReviewState.OPEN)
         .group_by(MatchReview.account_id)).all())
 
 
@@ -69,7 +70,7 @@ def _ids(review: MatchReview) -> list[int]:
 def open_reviews(session: Session, account: Account) -> list[ReviewItem]:
     reviews = list(session.exec(select(MatchReview).where(
         MatchReview.account_id == account.id, MatchReview.office_id == account.office_id,
-        MatchReview.state == "open").order_by(MatchReview.id)))
+        MatchReview.state == ReviewState.OPEN).order_by(MatchReview.id)))
     wanted = {i for r in reviews for i in _ids(r)}
     stmts = {s.id: s for s in session.exec(select(Statement).where(
         Statement.id.in_(wanted), Statement.account_id == account.id))} if wanted else {}
@@ -79,7 +80,8 @@ def open_reviews(session: Session, account: Account) -> list[ReviewItem]:
         row = load_row(review.incoming)
         text = row.get("description") or ""
         incoming = Incoming(row["transaction_date"], row.get("value_date"), row["amount"], text,
-                            norm_description(text), row.get("balance_after"), row.get("source", "api"))
+                            norm_description(text), row.get("balance_after"),
+                            StatementSource(row.get("source", StatementSource.API)))
         reasons = review.reasons.split("\n")
         cands = [Candidate(stmts[i], reasons[n] if n < len(reasons) else "", i in taken)
                  for n, i in enumerate(_ids(review)) if i in stmts]
@@ -94,7 +96,7 @@ def resolve(session: Session, account: Account, review_id: int, action: str,
         MatchReview.office_id == account.office_id)).first()
     if review is None or action not in ACTIONS:
         raise ReviewError("not_found")
-    if review.state != "open":
+    if review.state != ReviewState.OPEN:
         raise ReviewError("closed")
     row = load_row(review.incoming)
     if action == "link":
@@ -107,13 +109,13 @@ def resolve(session: Session, account: Account, review_id: int, action: str,
         if linked_ids(session, [statement.id]):
             raise ReviewError("already_linked")
         link(session, account, statement, row)
-        review.state = "linked"
+        review.state = ReviewState.LINKED
     elif action == "add":
         upsert_statements(session, account, [row])
         account.statement_count = count_statements(session, account.id)
-        review.state = "added"
+        review.state = ReviewState.ADDED
     else:
-        review.state = "ignored"
+        review.state = ReviewState.IGNORED
     session.add(review)
     session.commit()
     return review.state

@@ -17,8 +17,10 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ...banks.registry import BankApi, BankRegistry
+from ...dates import today_jst
 from ...models import Account, Statement
-from ..sync_run import earliest_available, today_jst
+from ...models.vocabulary import StatementSource, SyncMethod
+from ..sync_window import earliest_available
 
 OVERLAP_DAYS = 31
 
@@ -28,14 +30,14 @@ class SwitchError(ValueError):
 
 
 def can_switch(account: Account, registry: BankRegistry) -> bool:
-    return account.sync_method == "legacy" and registry.get(account.bank_code) is not None
+    return account.sync_method == SyncMethod.LEGACY and registry.get(account.bank_code) is not None
 
 
 def file_history(session: Session, account_id: int) -> tuple[date | None, date | None, int]:
     """First and last date, and count, of the statements that did not come from the API."""
     first, last, count = session.exec(select(
         func.min(Statement.transaction_date), func.max(Statement.transaction_date), func.count())
-        .where(Statement.account_id == account_id, Statement.source != "api")).one()
+        .where(Statement.account_id == account_id, Statement.source != StatementSource.API)).one()
     return first, last, int(count)
 
 

@@ -82,7 +82,8 @@ def test_get_keeps_zengin_fields_and_former_names():
     entry = catalog.get("38")
     assert entry.code == "0038"
     assert entry.short_name == "ドコモＳＭＴＢネット"
-    assert entry.former_names == ("住信SBIネット",)
+    assert entry.former_names == ("住信SBIネット銀行",)
+    assert entry.former_name == "住信SBIネット銀行"
     assert entry.kana.startswith("ドコモ")
     assert catalog.get("0000") is None
 

@@ -1,7 +1,16 @@
-"""Submit HTML forms the way a browser would, for HTTP-level integration tests."""
+"""Read and submit HTML forms the way a browser would: the CSRF token of a page, a form's fields."""
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin
+
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    m = CSRF_RE.search(html)
+    assert m, "no CSRF token on the page"
+    return m.group(1)
 
 
 @dataclass

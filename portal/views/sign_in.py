@@ -1,14 +1,16 @@
-"""Sign up, log in, log out, language."""
+"""Sign up, log in, log out, language (blueprint "auth")."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
+from ..auth import log_in
 from ..db import get_session
 from ..forms import LoginForm, SignupForm
 from ..services import users
-from ..web_helpers import see_other
+from .http import see_other
 
 bp = Blueprint("auth", __name__)
 
@@ -21,11 +23,11 @@ def _safe_next(target: str | None) -> str:
 
 
 def _start_session(user) -> None:
-    lang = session.get("lang")
-    session.clear()  # a fresh session at login: nothing from before survives
+    lang = cookie_session.get("lang")
+    cookie_session.clear()  # a fresh session at login: nothing from before survives
     if lang:
-        session["lang"] = lang
-    login_user(users.load_session_user(get_session(), user.id))
+        cookie_session["lang"] = lang
+    log_in(user.id)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -68,7 +70,7 @@ def login():
 @login_required
 def logout():
     logout_user()
-    session.clear()
+    cookie_session.clear()
     return see_other("auth.login")
 
 
@@ -76,7 +78,7 @@ def logout():
 def set_language():
     lang = request.form.get("lang")
     if lang in current_app.config["LANGUAGES"]:
-        session["lang"] = lang
+        cookie_session["lang"] = lang
         if current_user.is_authenticated:
             users.set_locale(get_session(), current_user.id, lang)
     return redirect(_safe_next(request.form.get("next")), code=303)

@@ -1,18 +1,19 @@
-"""Consent at the bank: the notes page, the redirect, and the callback."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+"""The bank sends the user back here after its consent screen."""
+from flask import Blueprint, current_app, flash, request, url_for
+from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..db import get_session
 from ..services import accounts as accounts_svc
-from ..services import connections, sharing, sync_queue
-from ..web_helpers import or_404, see_other
-from . import reauth
+from ..services import connections, reauth
+from .http import see_other
 
-bp = Blueprint("connect", __name__)
+bp = Blueprint("oauth", __name__)
 
 PENDING_KEY = "oauth_pending"
+REAUTH_QUEUE_KEY = "reauth_queue"
 
 MESSAGES = {
     "access_denied": _l("銀行で連携が許可されませんでした。もう一度お試しになるか、手動で取引を登録してください。"),  # noqa: E501
@@ -27,41 +28,6 @@ MESSAGES = {
 }
 
 
-def _redirect_uri() -> str:
-    return url_for("connect.callback", _external=True)
-
-
-def _bank_for(account):
-    return current_app.extensions["bank_registry"].get(account.bank_code)
-
-
-@bp.route("/accounts/<int:account_id>/connect", methods=["GET", "POST"])
-@login_required
-def start(account_id: int):
-    account = or_404(accounts_svc.get_account(get_session(), current_user.office_id, account_id))
-    bank = _bank_for(account)
-    if bank is None or account.sync_method == "manual":
-        flash(_("この口座はAPI連携に対応していません。"), "error")
-        return see_other("home.index")
-    if request.method == "GET":
-        existing = None
-        if account.connection_id is None:
-            existing = sharing.active_connection_for_bank(get_session(), current_user.office_id,
-                                                          account.bank_code)
-        return render_template("connect/notes.html", account=account, bank=bank,
-                               existing=existing,
-                               bank_name=accounts_svc.bank_name(account.bank_code))
-    url, pending = connections.begin_consent(bank, redirect_uri=_redirect_uri(),
-                                             account_id=account.id,
-                                             connection_id=account.connection_id)
-    # One pending consent per state; popped on return so a replayed callback finds nothing.
-    pendings = session.get(PENDING_KEY, {})
-    pendings = dict(list(pendings.items())[-4:])
-    pendings[pending.state] = pending.to_dict()
-    session[PENDING_KEY] = pendings
-    return redirect(url, code=303)
-
-
 def _fail(reason: str):
     flash(str(MESSAGES.get(reason, MESSAGES["bank_error"])), "error")
     return see_other("home.index")
@@ -70,9 +36,9 @@ def _fail(reason: str):
 @bp.get("/oauth/callback")
 @login_required
 def callback():
-    pendings = dict(session.get(PENDING_KEY, {}))
+    pendings = dict(cookie_session.get(PENDING_KEY, {}))
     data = pendings.pop(request.args.get("state", ""), None)
-    session[PENDING_KEY] = pendings
+    cookie_session[PENDING_KEY] = pendings
     if data is None:
         return _fail("state_mismatch")
     pending = connections.PendingConsent(**data)
@@ -89,8 +55,9 @@ def callback():
     code = request.args.get("code")
     if not code:
         return _fail("bank_error")
+    redirect_uri = url_for("oauth.callback", _external=True)
     try:
-        token = connections.exchange_code(bank, pending, code=code, redirect_uri=_redirect_uri())
+        token = connections.exchange_code(bank, pending, code=code, redirect_uri=redirect_uri)
         conn = connections.connect(get_session(), current_app.extensions["token_cipher"], bank,
                                    pending, token, office_id=current_user.office_id,
                                    remote_ids=connections.consent_remote_ids(bank, token))
@@ -101,11 +68,8 @@ def callback():
         flash(_("%(bank)sとの連携が許可されました。[今すぐ同期]で明細を取得しましょう。",
                 bank=bank_name), "success")
         return see_other("home.index")
-    # Re-authentication: the accounts pick up from their last synced date by themselves.
-    for account in accounts_svc.accounts_of_connection(get_session(), conn):
-        if account.remote_account_id:
-            sync_queue.request_sync(get_session(), account, trigger="user")
+    reauth.resume_syncs(get_session(), conn)
     flash(_("%(bank)sの再認証が完了しました。同期を再開します。", bank=bank_name), "success")
-    queue = [c for c in session.get(reauth.QUEUE_KEY, []) if c != conn.id]
-    session[reauth.QUEUE_KEY] = queue
+    queue = [c for c in cookie_session.get(REAUTH_QUEUE_KEY, []) if c != conn.id]
+    cookie_session[REAUTH_QUEUE_KEY] = queue
     return see_other("reauth.index" if queue else "home.index")

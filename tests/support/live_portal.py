@@ -1,27 +1,22 @@
-"""Integration: the real sandbox bank process and a real portal server, over real HTTP."""
+"""A real portal served over HTTP on a free port, registered at the sandbox bank as its client.
+
+    with serve_portal(tmp_path, sandbox) as portal:
+        portal.url, portal.app, portal.http()
+"""
 import secrets
 import threading
 from contextlib import contextmanager
 
 import httpx
-import pytest
 from werkzeug.serving import make_server
 
 from portal import create_app
-from tests.conftest import portal_config
-from tests.sandbox_server import start_sandbox
+from tests.support.portal_config import portal_config
 
 SANDBOX_BANKS = {"0001": "gmo", "0010": "mufg", "0038": "gmo", "0310": "gmo"}
 
 
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory):
-    server = start_sandbox(tmp_path_factory.mktemp("sandbox"))
-    yield server
-    server.stop()
-
-
-class _LateApp:
+class LateApp:
     """Lets the server pick its port before the app (whose config needs the port) exists."""
 
     app = None
@@ -58,7 +53,7 @@ def bank_connections(sandbox, client_id, secret, **extra):
 def serve_portal(tmp_path, sandbox, **overrides):
     """A portal served on a free port, registered at the sandbox as its own OAuth client."""
     bank_extra = overrides.pop("bank_extra", {})
-    late = _LateApp()
+    late = LateApp()
     server = make_server("127.0.0.1", 0, late, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     client_id, client_secret = f"portal-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
@@ -76,10 +71,3 @@ def serve_portal(tmp_path, sandbox, **overrides):
         server.shutdown()
         late.app.extensions["stop_background"]()
         late.app.extensions["db_engine"].dispose()
-
-
-@pytest.fixture
-def live_portal(tmp_path, sandbox, request):
-    marker = request.node.get_closest_marker("portal_config")
-    with serve_portal(tmp_path, sandbox, **(dict(marker.kwargs) if marker else {})) as portal:
-        yield portal

@@ -1,30 +1,34 @@
 """Statement files: import (upload → column mapping when needed → preview → confirm) and export."""
 from pathlib import Path
+from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, flash, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from ..db import get_engine, get_session
-from ..forms_files import ConfirmImportForm, UploadForm, mapping_form
-from ..ledger.csv_import import DEFAULT_MAX_BYTES, CsvFormatError
-from ..services import accounts as accounts_svc
-from ..services import csv_ingest, csv_mapping, upload_store
-from ..web_helpers import or_404, see_other
-from . import file_support
+from ... import labels
+from ...dates import today_jst
+from ...db import get_engine, get_session
+from ...forms_files import ConfirmImportForm, UploadForm, mapping_form
+from ...ledger.csv_export import ExportRow, export_csv
+from ...ledger.csv_import import DEFAULT_MAX_BYTES, CsvFormatError
+from ...services import csv_ingest, csv_mapping, upload_store
+from ...services.statements import ledger_in_order
+from ..http import see_other
+from . import current_account
 
-bp = Blueprint("files", __name__, url_prefix="/accounts/<int:account_id>")
+bp = Blueprint("files", __name__)
 MAX_UPLOAD_BYTES = DEFAULT_MAX_BYTES  # 5 MB
 PREVIEW_ROWS = 20
-# Row errors, skipped rows and the like from portal.ledger, in the user's language.
-bp.add_app_template_global(file_support.message_text, "statement_message")
+EXPORT_CHARSETS = {"utf-8-sig": "utf-8", "cp932": "Shift_JIS"}  # codec → HTTP charset
+UNSAFE_NAME = str.maketrans(dict.fromkeys('/\\:*?"<>|\r\n\t', "_"))
 
 
 @bp.url_value_preprocessor
 def _limit_upload(endpoint, _values):
     # Runs before the app's before_request (where the CSRF check reads the body), so a
     # file over the limit is refused while it is read, not after it is stored.
-    if endpoint == "files.upload":
+    if endpoint == "account.files.upload":
         request.max_content_length = MAX_UPLOAD_BYTES + 64 * 1024
 
 
@@ -37,16 +41,11 @@ def _too_large() -> str:
 def _upload_too_large(_exc):
     if not current_user.is_authenticated:
         return _too_large(), 413
-    account = _account(request.view_args["account_id"])
-    return _upload_page(account, UploadForm(formdata=None), _too_large(), 413)
-
-
-def _account(account_id: int):
-    return or_404(accounts_svc.get_account(get_session(), current_user.office_id, account_id))
+    return _upload_page(current_account(), UploadForm(formdata=None), _too_large(), 413)
 
 
 def _owner(account) -> upload_store.Owner:
-    return upload_store.Owner(current_user.office_id, current_user.id, account.id)
+    return upload_store.Owner(account.office_id, current_user.id, account.id)
 
 
 def _folder() -> Path:
@@ -55,8 +54,7 @@ def _folder() -> Path:
 
 def _upload_page(account, form, error=None, status=200):
     return render_template("files/import.html", account=account, form=form, error=error,
-                           layouts=file_support.layout_labels(), refused=_refused(account),
-                           bank_name=accounts_svc.bank_name(account.bank_code)), status
+                           layouts=labels.layout_labels(), refused=_refused(account)), status
 
 
 def _refused(account) -> bool:
@@ -68,9 +66,8 @@ def _refused(account) -> bool:
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@login_required
-def upload(account_id: int):
-    account = _account(account_id)
+def upload():
+    account = current_account()
     form = UploadForm()
     if _refused(account):
         return _upload_page(account, form, status=400 if request.method == "POST" else 200)
@@ -82,7 +79,7 @@ def upload(account_id: int):
     if not data.strip():
         return _upload_page(account, form, _("ファイルが空です。"), 400)
     token = upload_store.save(_folder(), _owner(account), data)
-    return see_other("files.preview", account_id=account.id, upload=token)
+    return see_other("account.files.preview", account_id=account.id, upload=token)
 
 
 def _load(account, token):
@@ -94,43 +91,43 @@ def _load(account, token):
 
 def _unreadable(account, token, exc: CsvFormatError):
     if exc.code == "unknown_layout":
-        return see_other("files.mapping", account_id=account.id, upload=token)
+        return see_other("account.files.mapping", account_id=account.id, upload=token)
     upload_store.delete(_folder(), _owner(account), token)
-    flash(file_support.message_text(exc), "error")
-    return see_other("files.upload", account_id=account.id)
+    flash(labels.message(exc), "error")
+    return see_other("account.files.upload", account_id=account.id)
+
+
+def _with_mapping(account, raw, token, fn):
+    chosen = upload_store.load_mapping(_folder(), _owner(account), token)
+    return csv_mapping.with_mapping(account, raw, chosen, fn)
 
 
 @bp.get("/import/<upload>")
-@login_required
-def preview(account_id: int, upload: str):
-    account = _account(account_id)
+def preview(upload: str):
+    account = current_account()
     raw = _load(account, upload)
     if raw is None or _refused(account):
-        return see_other("files.upload", account_id=account.id)
+        return see_other("account.files.upload", account_id=account.id)
     try:
-        p = file_support.with_mapping(account, raw, _folder(), _owner(account), upload,
-                                      lambda m: csv_ingest.preview(get_session(), account, raw, m))
+        p = _with_mapping(account, raw, upload, lambda m: csv_ingest.preview(get_session(), account, raw, m))
     except CsvFormatError as exc:
         return _unreadable(account, upload, exc)
-    return render_template("files/preview.html", account=account, p=p, upload=upload,
-                           layout_label=file_support.layout_label(p.result.layout_name),
-                           rows=p.result.rows[:PREVIEW_ROWS], form=ConfirmImportForm(),
-                           bank_name=accounts_svc.bank_name(account.bank_code))
+    return render_template("files/preview.html", p=p, upload=upload,
+                           layout_label=labels.layout(p.result.layout_name),
+                           rows=p.result.rows[:PREVIEW_ROWS], form=ConfirmImportForm())
 
 
 @bp.post("/import/<upload>")
-@login_required
-def confirm(account_id: int, upload: str):
-    account = _account(account_id)
+def confirm(upload: str):
+    account = current_account()
     form = ConfirmImportForm()
     raw = _load(account, upload)
     if raw is None or _refused(account) or not form.validate_on_submit():
-        return see_other("files.upload", account_id=account.id)
+        return see_other("account.files.upload", account_id=account.id)
     registry = current_app.extensions["bank_registry"]
     try:
-        out = file_support.with_mapping(
-            account, raw, _folder(), _owner(account), upload, lambda m: csv_ingest.commit_import(
-                get_session(), account, raw, m, registry=registry, gap_complete=form.gap_complete.data))
+        out = _with_mapping(account, raw, upload, lambda m: csv_ingest.commit_import(
+            get_session(), account, raw, m, registry=registry, gap_complete=form.gap_complete.data))
     except CsvFormatError as exc:
         return _unreadable(account, upload, exc)
     upload_store.delete(_folder(), _owner(account), upload)
@@ -140,19 +137,19 @@ def confirm(account_id: int, upload: str):
         flash(_("不足していた期間の明細がそろいました。"), "success")
     if out.became_legacy:
         flash(_("API連携方式に切り替えられます。"), "success")
-    return see_other("statements.index", account_id=account.id)
+    return see_other("account.statements.index", account_id=account.id)
 
 
 @bp.route("/import/<upload>/mapping", methods=["GET", "POST"])
-@login_required
-def mapping(account_id: int, upload: str):
-    account = _account(account_id)
+def mapping(upload: str):
+    account = current_account()
     raw = _load(account, upload)
     if raw is None:
-        return see_other("files.upload", account_id=account.id)
+        return see_other("account.files.upload", account_id=account.id)
     posted = request.method == "POST"
     line = (request.form if posted else request.args).get("header_line", "")
-    header_row = min(int(line), 40) - 1 if line.isdigit() else None  # GET ?header_line= re-proposes
+    # GET ?header_line= re-proposes; only ASCII digits (a superscript "²" is a digit to isdigit)
+    header_row = min(max(int(line), 1), 40) - 1 if line.isascii() and line.isdigit() else None
     try:
         proposal = csv_mapping.propose(account, raw, header_row)
     except CsvFormatError as exc:
@@ -168,21 +165,25 @@ def mapping(account_id: int, upload: str):
         try:
             chosen = csv_mapping.from_roles(form.roles(), form.header_line.data - 1)
         except csv_mapping.MappingError as exc:
-            error = file_support.mapping_error(exc.code)
+            error = labels.mapping_error(exc.code)
         else:
             upload_store.save_mapping(_folder(), _owner(account), upload, chosen.to_dict())
-            return see_other("files.preview", account_id=account.id, upload=upload)
+            return see_other("account.files.preview", account_id=account.id, upload=upload)
     status = 400 if (error or form.errors) else 200
-    return render_template("files/mapping.html", account=account, form=form, proposal=proposal,
-                           upload=upload, error=error,
-                           bank_name=accounts_svc.bank_name(account.bank_code)), status
+    return render_template("files/mapping.html", form=form, proposal=proposal, upload=upload,
+                           error=error), status
 
 
 @bp.get("/export")
-@login_required
-def export(account_id: int):
-    account = _account(account_id)
+def export():
+    account = current_account()
     encoding = request.args.get("encoding", "utf-8-sig")
-    if encoding not in file_support.EXPORT_ENCODINGS:
+    if encoding not in EXPORT_CHARSETS:
         abort(400)
-    return file_support.export_response(get_engine(), account, encoding)
+    rows = (ExportRow(st.transaction_date, st.value_date, st.amount, st.description, st.balance_after)
+            for st in ledger_in_order(get_engine(), account.id))
+    name = f"{account.name.translate(UNSAFE_NAME)}_{today_jst():%Y%m%d}.csv"
+    disposition = (f'attachment; filename="statements-{account.id}.csv"; '
+                   f"filename*=UTF-8''{quote(name, safe='')}")
+    return Response(export_csv(rows, encoding), headers={"Content-Disposition": disposition},
+                    content_type=f"text/csv; charset={EXPORT_CHARSETS[encoding]}")

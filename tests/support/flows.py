@@ -4,8 +4,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 
-from tests.conftest import csrf_from
-from tests.html_forms import submit
+from tests.support.html_forms import csrf_from, submit
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):

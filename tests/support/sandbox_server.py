@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 READY_PREFIX = "SANDBOX_BANK_READY "
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: `python -m sandbox_bank` runs there
 
 
 class SandboxServer:

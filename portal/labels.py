@@ -1,0 +1,144 @@
+"""What people read for each state, code and message: one translated label per member.
+
+Views and templates ask here (registered as template globals in portal.template_globals);
+nothing else spells these words."""
+from collections.abc import Iterable
+from enum import StrEnum
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+from .banks import catalog
+from .dates import to_jst
+from .ledger.csv_import.layouts import SPECS
+from .models.vocabulary import (
+    ConnectionState,
+    ReviewState,
+    StatementSource,
+    SyncMethod,
+    SyncState,
+    SyncTrigger,
+)
+
+_LABELS: dict[type[StrEnum], dict[str, object]] = {
+    SyncMethod: {SyncMethod.API: _l("API連携"), SyncMethod.MANUAL: _l("手動"),
+                 SyncMethod.LEGACY: _l("従来の方法")},
+    SyncState: {SyncState.NEVER: _l("未同期"), SyncState.QUEUED: _l("同期待ち"),
+                SyncState.RUNNING: _l("同期中"), SyncState.NEEDS_SELECTION: _l("口座の選択待ち"),
+                SyncState.DONE: _l("同期完了"), SyncState.FAILED: _l("同期失敗")},
+    SyncTrigger: {SyncTrigger.USER: _l("手動"), SyncTrigger.SCHEDULE: _l("自動"),
+                  SyncTrigger.RETRY: _l("再試行")},
+    ConnectionState: {ConnectionState.ACTIVE: _l("連携中"),
+                      ConnectionState.REAUTH_REQUIRED: _l("再認証が必要"),
+                      ConnectionState.REVOKED: _l("連携解除")},
+    StatementSource: {StatementSource.API: _l("API"), StatementSource.CSV: _l("明細ファイル"),
+                      StatementSource.LEGACY: _l("従来の方法"), StatementSource.MANUAL: _l("手動")},
+    ReviewState: {ReviewState.OPEN: _l("未確認"), ReviewState.LINKED: _l("既存の明細と紐付け"),
+                  ReviewState.ADDED: _l("新しい明細として追加"), ReviewState.IGNORED: _l("無視")},
+}
+
+
+def label(member: StrEnum) -> str:
+    """The label of one enum member. Members of different enums may share a value ("api" is a
+    sync method and a statement source), so the enum's type picks the table."""
+    return str(_LABELS[type(member)][member])
+
+
+# Typed sync errors (portal.banks.errors codes and the queue's own) and the action offered.
+SYNC_ERRORS = {
+    "reauth_required": _l("銀行での認証が切れています。再認証してください。"),
+    "bank_unavailable": _l("銀行のサービス時間外またはメンテナンス中です。自動で再試行します。"),
+    "rate_limited": _l("銀行の利用回数の上限に達しました。自動で再試行します。"),
+    "bank_error": _l("銀行でエラーが発生しました。時間をおいて再度同期してください。"),
+    "bad_response": _l("銀行から想定外の応答がありました。時間をおいて再度同期してください。"),
+    "bank_unreachable": _l("銀行に接続できませんでした。時間をおいて再度同期してください。"),
+    "permission_denied": _l("この口座の明細を取得する権限が許可されていません。再認証して「残高照会」と「入出金明細照会」を許可してください。"),  # noqa: E501
+    "needs_selection": _l("口座を選択してください"),
+    "outside_hours": _l("銀行のサービス時間外です。"),
+    "maintenance": _l("銀行がメンテナンス中です。"),
+    "daily_limit": _l("本日の銀行APIの利用回数の上限に達しました。明日、自動で同期します。"),
+    "not_linked": _l("この口座は銀行と連携していません。"),
+    "internal_error": _l("同期中に予期しないエラーが発生しました。"),
+}
+
+
+def sync_error(code: str | None) -> str:
+    return str(SYNC_ERRORS.get(code or "", SYNC_ERRORS["internal_error"]))
+
+
+REAUTH_REASONS = {
+    "consent_expired": _l("認証の有効期限が切れました"),
+    "invalid_grant": _l("アクセス許可が失効しました(銀行でのパスワード変更や認可の取り消しなど)"),
+    "token_rejected": _l("銀行がアクセスを受け付けませんでした(認可の取り消しなど)"),
+    "no_refresh_token": _l("認証の更新ができません"),
+    "invalid_client": _l("銀行との接続設定が無効です。管理者に連絡してください"),
+    "unauthorized_client": _l("銀行との接続設定が無効です。管理者に連絡してください"),
+    "disconnected": _l("連携を解除しました"),
+}
+
+
+def reauth_reason(code: str | None) -> str:
+    return str(REAUTH_REASONS.get(code or "", REAUTH_REASONS["token_rejected"]))
+
+
+def outside_hours(next_open, reason: str | None = None) -> str:
+    """Why a sync waits for the bank, and until when: its maintenance or its closing hours."""
+    hhmm = to_jst(next_open).strftime("%H:%M")
+    if reason == "maintenance":
+        return gettext("銀行がメンテナンス中です。%(hhmm)s以降に自動で同期します", hhmm=hhmm)
+    return gettext("銀行のサービス時間外です。%(hhmm)s以降に自動で同期します", hhmm=hhmm)
+
+
+def former_bank_name(code: str) -> str | None:
+    """「旧 住信SBIネット銀行」 for a bank the catalog knows was renamed, else None."""
+    entry = catalog.get(code)
+    if entry is None or entry.former_name is None:
+        return None
+    return gettext("旧 %(name)s", name=entry.former_name)
+
+
+# Statement files: the encodings we read and write, by Python codec name.
+ENCODINGS = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp932": "Shift_JIS"}
+
+
+def encoding(codec: str) -> str:
+    return ENCODINGS.get(codec, codec)
+
+
+def message(msg) -> str:
+    """A message of the ledger modules (msgid and params: RowError, SkippedRow,
+    CsvFormatError, Message) in the user's language."""
+    return gettext(msg.msgid, **msg.params)  # msgids held in variables, marked with N_ where written
+
+
+def messages(msgs: Iterable, separator: str) -> str:
+    return separator.join(message(m) for m in msgs)
+
+
+def cutover_reason(parts) -> str:
+    """Why a candidate was offered (金額一致・日付差1日・…) in the user's language."""
+    return messages(parts, gettext("・"))
+
+
+def layout_labels() -> list[str]:
+    """The layouts recognised automatically, for the upload page."""
+    return [gettext(s.label_ja) for s in SPECS]
+
+
+def layout(name: str) -> str:
+    labels = {s.name: gettext(s.label_ja) for s in SPECS}
+    labels.update(zengin=gettext("全銀協形式"), zengin_csv=gettext("全銀協形式(CSV)"),
+                  custom=gettext("列の対応付け"))
+    return labels.get(name, name)
+
+
+MAPPING_ERRORS = {
+    "no_date": _l("取引日の列を選んでください。"),
+    "no_description": _l("摘要の列を選んでください。"),
+    "amount_style": _l("金額は「入金」「出金」の列か、「入出金(出金はマイナス)」の列のどちらか一方で選んでください。"),  # noqa: E501
+    "duplicate_role": _l("同じ項目が複数の列に選ばれています。"),
+}
+
+
+def mapping_error(code: str) -> str:
+    return str(MAPPING_ERRORS.get(code, MAPPING_ERRORS["duplicate_role"]))

@@ -1,0 +1,74 @@
+"""Sync now, the polled sync status, choosing the bank-side account, and the sync log."""
+from flask import Blueprint, current_app, flash, render_template, request
+from flask_babel import gettext as _
+
+from ... import labels
+from ...db import get_session
+from ...forms import SelectRemoteForm
+from ...models import SyncTrigger
+from ...services import account_rows, sync_queue
+from ...services import accounts as accounts_svc
+from ..http import is_htmx, see_other
+from . import current_account
+
+bp = Blueprint("sync", __name__)
+
+
+def _row_fragment(account):
+    row = account_rows.build_one(get_session(), current_app.extensions["bank_registry"], account)
+    return render_template("home/_account_row.html", row=row)
+
+
+@bp.post("/sync")
+def sync_now():
+    account = current_account()
+    bank = current_app.extensions["bank_registry"].get(account.bank_code)
+    try:
+        run = sync_queue.request_sync_in_hours(get_session(), account, bank, trigger=SyncTrigger.USER)
+    except sync_queue.SyncRequestError:
+        if is_htmx():
+            return _row_fragment(account), 409
+        flash(_("この口座は銀行と連携していません。"), "error")
+        return see_other("home.index")
+    if is_htmx():
+        return _row_fragment(account)
+    if run.error_code in ("outside_hours", "maintenance") and run.next_attempt_at:
+        flash(labels.outside_hours(run.next_attempt_at, run.error_code), "warning")
+    return see_other("home.index")
+
+
+@bp.get("/status")
+def status():
+    return _row_fragment(current_account())
+
+
+@bp.route("/select", methods=["GET", "POST"])
+def select_remote():
+    db = get_session()
+    account = current_account()
+    remotes = accounts_svc.selectable_remotes(db, account)
+    form = SelectRemoteForm()
+    form.remote_account.choices = [(r.id, r.remote_id) for r in remotes]
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            accounts_svc.map_remote(db, account, form.remote_account.data)
+        except accounts_svc.AccountError:
+            form.remote_account.errors.append(_("選んだ口座は選択できません。"))
+        else:
+            if request.args.get("then") == "settings":
+                # Walkthrough 2: the period (section 4) comes next; [口座を保存する] syncs.
+                flash(_("口座を選択しました。取得期間を確認して[口座を保存する]を押してください。"),
+                      "success")
+                return see_other("account.settings.edit", account_id=account.id, _anchor="section-4")
+            sync_queue.request_sync(db, account, trigger=SyncTrigger.USER)
+            flash(_("口座を選択しました。同期を再開します。"), "success")
+            return see_other("home.index")
+    return render_template("accounts/select.html", remotes=remotes, form=form), \
+        400 if form.errors else 200
+
+
+@bp.get("/log")
+def log():
+    account = current_account()
+    runs = sync_queue.runs_for_account(get_session(), account.office_id, account.id)
+    return render_template("accounts/sync_log.html", runs=runs)
