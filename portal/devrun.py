@@ -2,6 +2,11 @@
 
 First start writes the instance files (secrets, the sandbox's client list, the portal's bank
 connections pointing at the sandbox); later starts reuse them, so consents survive restarts.
+Every start rewrites the sandbox's client (redirect URIs for this PORTAL_PORT, secret, name),
+so starting again on other ports just works.
+
+Environment: PORTAL_PORT (5000), BANK_PORT (5001), TSUNAGU_INSTANCE_DIR (instance/ of the
+project) for the folder holding all of the above.
 """
 import json
 import os
@@ -17,13 +22,18 @@ from werkzeug.serving import run_simple
 from .crypto import generate_key
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = ROOT / "instance"
+INSTANCE = ROOT / "instance"  # default; TSUNAGU_INSTANCE_DIR names another folder
 SANDBOX_BANKS = ("0001", "0010", "0038", "0310")
 CLIENT_ID = "tsunagu-demo"
 
 
-def _ensure_secrets() -> dict:
-    path = INSTANCE / "dev-secrets.json"
+def instance_dir() -> Path:
+    configured = os.environ.get("TSUNAGU_INSTANCE_DIR")
+    return Path(configured).expanduser().resolve() if configured else INSTANCE
+
+
+def _ensure_secrets(instance: Path) -> dict:
+    path = instance / "dev-secrets.json"
     if path.exists():
         return json.loads(path.read_text())
     data = {"secret_key": secrets.token_hex(32), "token_keys": generate_key(),
@@ -43,21 +53,21 @@ def _sandbox_profile(status_url: str) -> dict:
             "history_months_by_type": data.get("historyMonths", {})}
 
 
-def _write_sandbox_config(s: dict, portal_port: int) -> Path:
+def _write_sandbox_config(instance: Path, s: dict, portal_port: int) -> Path:
     redirects = [f"http://{h}:{portal_port}/oauth/callback" for h in ("127.0.0.1", "localhost")]
     sandbox_cfg = {
         "CLIENTS": [{"client_id": CLIENT_ID, "client_secret": s["client_secret"],
                      "redirect_uris": redirects, "name": "つなぐ (Tsunagu demo)"}],
         "ADMIN_TOKEN": s["admin_token"], "SECRET_KEY": s["sandbox_secret_key"],
-        "STATE_FILE": str(INSTANCE / "sandbox_bank.sqlite"),
+        "STATE_FILE": str(instance / "sandbox_bank.sqlite"),
     }
-    sandbox_path = INSTANCE / "sandbox.json"
+    sandbox_path = instance / "sandbox.json"
     sandbox_path.write_text(json.dumps(sandbox_cfg, ensure_ascii=False, indent=2))
     sandbox_path.chmod(0o600)
     return sandbox_path
 
 
-def _write_bank_connections(s: dict, bank_port: int) -> None:
+def _write_bank_connections(instance: Path, s: dict, bank_port: int) -> None:
     """The portal's instance/banks.yaml: every sandbox bank, as the sandbox describes it."""
     base = f"http://127.0.0.1:{bank_port}/banks"
     banks = {"banks": {code: {
@@ -67,7 +77,7 @@ def _write_bank_connections(s: dict, bank_port: int) -> None:
         **_sandbox_profile(f"{base}/{code}/_sandbox/status"),
         "notes": ["これはサンドボックス銀行です。デモ用のログイン: yamada / password"],
     } for code in SANDBOX_BANKS}}
-    banks_path = INSTANCE / "banks.yaml"
+    banks_path = instance / "banks.yaml"
     banks_path.write_text(yaml.safe_dump(banks, allow_unicode=True, sort_keys=False))
     banks_path.chmod(0o600)
 
@@ -86,18 +96,19 @@ def _start_sandbox(config: Path, port: int) -> subprocess.Popen:
 def main() -> None:
     portal_port = int(os.environ.get("PORTAL_PORT", "5000"))
     bank_port = int(os.environ.get("BANK_PORT", "5001"))
-    INSTANCE.mkdir(exist_ok=True)
-    s = _ensure_secrets()
-    sandbox_config = _write_sandbox_config(s, portal_port)
+    instance = instance_dir()
+    instance.mkdir(parents=True, exist_ok=True)
+    s = _ensure_secrets(instance)
+    sandbox_config = _write_sandbox_config(instance, s, portal_port)
     os.environ.setdefault("TSUNAGU_SECRET_KEY", s["secret_key"])
     os.environ.setdefault("TSUNAGU_TOKEN_KEYS", s["token_keys"])
     sandbox = _start_sandbox(sandbox_config, bank_port)
-    _write_bank_connections(s, bank_port)
+    _write_bank_connections(instance, s, bank_port)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         from . import create_app
 
-        app = create_app()
+        app = create_app(instance_path=str(instance))
         print(f"""
   つなぐ Tsunagu portal   http://127.0.0.1:{portal_port}/
   Sandbox bank (NOT a bank) http://127.0.0.1:{bank_port}/

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import time
 
@@ -159,6 +160,13 @@ class Issuer(IssuerParameter):
         return self.server.issuer()
 
 
+def consent_expiry_text(expires_at: float) -> str:
+    """The token response's `consent_expires_at`: ISO 8601 UTC to the second, e.g.
+    "2025-04-30T03:15:00Z". Rounded down, so it never claims more than the bank grants."""
+    moment = dt.datetime.fromtimestamp(int(expires_at), dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class BankAuthorizationServer(AuthorizationServer):
     def __init__(self, app, state, bank_code: str, issuer_func):
         super().__init__()
@@ -190,6 +198,9 @@ class BankAuthorizationServer(AuthorizationServer):
         }
         if include_refresh_token:
             token["refresh_token"] = secrets.token_urlsafe(40)
+        if user is not None:
+            # The consent's own absolute end, the same on every refresh of it.
+            token["consent_expires_at"] = consent_expiry_text(user.expires_at)
         return token
 
     def _save(self, token: dict, request) -> None:

@@ -47,10 +47,12 @@ class State(AuthStore):
                                       setting["statements"])
             for code in setting.get("banks") or self.profiles:
                 self._populate(code, specs, setting["seed"])
-        for client in config.get("CLIENTS") or []:
-            self.add_client(client)
         if saved:
             persistence.restore(self, saved)
+        # Configured clients after the saved ones: a start with new redirect URIs, secret or
+        # name updates the client the state file kept, instead of the old one winning.
+        for client in config.get("CLIENTS") or []:
+            self.add_client(client)
         self._loading = False
         self.changed()
 
