@@ -1,16 +1,16 @@
 """Stream statements out as CSV that our own importer (layout "tsunagu") reads back.
 
-Header: 取引日,起算日,摘要,入金,出金,残高; dates YYYY/MM/DD; amounts as bare digits.
+Header: 取引日,起算日,摘要,入金,出金,残高,メモ; dates YYYY/MM/DD; amounts as bare digits.
 
-Text rules, so the round trip is predictable:
-- control characters (line breaks, tabs) in a description become one space, and the
-  description is stripped, because the importer strips cells;
+Text rules (摘要 and メモ), so the round trip is predictable:
+- control characters (line breaks, tabs) become one space, and the text is stripped,
+  because the importer strips cells;
 - for cp932, every character cp932 cannot hold (emoji, most accented Latin letters,
   and the few that cp932 would turn into a different character on the way back) is
   replaced by 〓 (U+3013, the geta mark Japanese systems use for "missing glyph").
-  cp932 has it, so the replacement itself survives.
-No formula escaping (="..."): the file is meant for accounting software, and a
-leading quote would change the text that comes back in.
+  cp932 has it, so the replacement itself survives;
+- a text a spreadsheet could run as a formula gets a leading ' (csv_cells), which our
+  importer removes again; amounts, balances and dates are written by us and never are.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from datetime import date
 from functools import lru_cache
 from typing import Literal
 
-HEADER = ("取引日", "起算日", "摘要", "入金", "出金", "残高")
+from .csv_cells import neutralise
+
+HEADER = ("取引日", "起算日", "摘要", "入金", "出金", "残高", "メモ")
 CP932_REPLACEMENT = "〓"
 CHUNK_ROWS = 500  # rows per yielded chunk: small enough to stream, big enough to be cheap
 
@@ -40,6 +42,7 @@ class ExportRow:
     amount: int  # signed yen
     description: str
     balance_after: int | None
+    memo: str = ""
 
 
 @lru_cache(maxsize=4096)
@@ -51,7 +54,7 @@ def _cp932_round_trips(ch: str) -> bool:
 
 
 def export_description(text: str, encoding: ExportEncoding) -> str:
-    """The description exactly as it will read back after export and parse()."""
+    """The description (or memo) exactly as it will read back after export and parse()."""
     s = _CONTROL.sub(" ", text or "").strip()
     if encoding == "cp932":
         s = "".join(ch if _cp932_round_trips(ch) else CP932_REPLACEMENT for ch in s)
@@ -70,10 +73,11 @@ def _cells(row: ExportRow, encoding: ExportEncoding) -> list[str]:
     return [
         _format_date(row.transaction_date),
         _format_date(row.value_date),
-        export_description(row.description, encoding),
+        neutralise(export_description(row.description, encoding)),
         deposit,
         withdrawal,
         balance,
+        neutralise(export_description(row.memo, encoding)),
     ]
 
 

@@ -1,6 +1,6 @@
 """All tables. Import from here so Alembic and the app see the same metadata."""
 from .banking import Account, BankConnection, RemoteAccount
-from .statement_rows import MatchReview, Statement, StatementAlias
+from .statement_rows import MatchReview, Statement, StatementAlias, StatementImport
 from .sync import BankCallCount, SyncRun
 from .users import LoginAttempt, Membership, Office, User
 from .vocabulary import (
@@ -29,6 +29,7 @@ __all__ = [
     "RemoteAccount",
     "Statement",
     "StatementAlias",
+    "StatementImport",
     "SyncRun",
     "User",
 ]

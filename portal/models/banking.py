@@ -63,6 +63,10 @@ class Account(SQLModel, table=True):
     currency: str = Field(default="JPY", max_length=3)
     balance: int | None = Field(default=None, sa_column=Column(BigInteger))
     balance_date: date | None = None
+    # 開始残高: the balance before the first transaction of opening_balance_date (accounts
+    # without an API, whose balance is carried from their statements).
+    opening_balance: int | None = Field(default=None, sa_column=Column(BigInteger))
+    opening_balance_date: date | None = None
     last_synced_at: datetime | None = None
     synced_through: date | None = None  # statements are complete up to this date
     sync_state: SyncState = Field(default=SyncState.NEVER,

@@ -1,7 +1,7 @@
 """明細: one line of an account's statement."""
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..dates import utcnow
@@ -14,6 +14,13 @@ class Statement(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("account_id", "dedupe_key"),
         Index("ix_statement_account_date", "account_id", "transaction_date", "id"),
+        # The latest row carrying a balance, and the rows whose balance we carry forward:
+        # one index lookup each, however long the ledger (partial, so they stay small).
+        Index("ix_statement_balance", "account_id", "transaction_date", "id",
+              sqlite_where=text("balance_after IS NOT NULL"),
+              postgresql_where=text("balance_after IS NOT NULL")),
+        Index("ix_statement_derived", "account_id", "transaction_date", "id",
+              sqlite_where=text("balance_derived = 1"), postgresql_where=text("balance_derived = true")),
     )
     id: int | None = Field(default=None, primary_key=True)
     office_id: int = Field(foreign_key="office.id", index=True)
@@ -24,10 +31,31 @@ class Statement(SQLModel, table=True):
     description: str = Field(default="", max_length=500)
     description_norm: str = Field(default="", max_length=500)
     balance_after: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # A manual entry made without 残高: balance_after is ours (previous balance + amount),
+    # recomputed when an earlier row changes; every other balance is given and anchors it.
+    balance_derived: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    memo: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
     source: StatementSource = Field(sa_column=Column(EnumText(StatementSource, 10), nullable=False))
     dedupe_key: str = Field(max_length=200)
     sync_run_id: int | None = Field(default=None, foreign_key="sync_run.id")
+    import_id: int | None = Field(default=None, foreign_key="statement_import.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class StatementImport(SQLModel, table=True):
+    """One statement file taken in: what it added can be undone as a whole."""
+
+    __tablename__ = "statement_import"
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    file_name: str = Field(default="", max_length=255)
+    layout: str = Field(default="", max_length=40)  # the layout name the parser recognised
+    added: int = Field(default=0)
+    held: int = Field(default=0)  # rows the account already held
+    errors: int = Field(default=0)  # lines that could not be read
+    created_at: datetime = Field(default_factory=utcnow)
+    undone_at: datetime | None = None
 
 
 class StatementAlias(SQLModel, table=True):

@@ -1,5 +1,6 @@
-"""口座設定: what the page shows (the consent, the oldest date the bank gives), saving the name
-and period (which syncs an API account), and 連携解除."""
+"""口座設定: what the page shows (the consent, the oldest date the bank gives), saving the name,
+the period (which syncs an API account) and the opening balance (accounts without an API),
+and 連携解除."""
 from datetime import date
 from enum import StrEnum
 
@@ -8,9 +9,10 @@ from sqlmodel import Session
 from ..banks.registry import BankApi
 from ..crypto import TokenCipher
 from ..dates import today_jst
+from ..ledger.running_balance import Opening
 from ..models import Account, BankConnection, RemoteAccount
 from ..models.vocabulary import ConnectionState, SyncMethod, SyncState, SyncTrigger
-from . import connections, sync_queue
+from . import balances, connections, sync_queue
 from .accounts import accounts_of_connection
 from .sync_window import earliest_available
 
@@ -48,10 +50,11 @@ def period_floor(session: Session, account: Account, bank: BankApi | None) -> da
 
 
 def save(session: Session, account: Account, bank: BankApi | None, *, name: str,
-         period_start: date | None) -> Saved:
+         period_start: date | None, opening: Opening | None = None) -> Saved:
     """Save the name and period; an API account with its bank-side account chosen syncs at
     once (walkthrough: [口座を保存する]); one with a consent but no bank-side account is
-    marked as waiting for that choice, never shown as ready to sync."""
+    marked as waiting for that choice, never shown as ready to sync. An account without an
+    API takes the opening balance too (None clears it); an API account keeps the bank's."""
     floor = period_floor(session, account, bank)
     if period_start and floor and period_start < floor:
         raise PeriodTooEarly(floor)
@@ -59,6 +62,8 @@ def save(session: Session, account: Account, bank: BankApi | None, *, name: str,
         raise PeriodInFuture(period_start)
     account.name = name.strip()
     account.period_start = period_start
+    if account.sync_method != SyncMethod.API:
+        set_opening(session, account, opening)
     linked = account.sync_method == SyncMethod.API and account.connection_id is not None
     if linked and account.remote_account_id is None:
         account.sync_state = SyncState.NEEDS_SELECTION
@@ -69,6 +74,17 @@ def save(session: Session, account: Account, bank: BankApi | None, *, name: str,
         sync_queue.request_sync(session, account, trigger=SyncTrigger.USER)
         return Saved.SYNCING
     return Saved.SAVED
+
+
+def set_opening(session: Session, account: Account, opening: Opening | None) -> None:
+    """A new opening balance moves every balance carried from it, from the earlier of the
+    old and the new date on. The caller commits."""
+    old = balances.opening_of(account)
+    if old == opening:
+        return
+    account.opening_balance = opening.balance if opening else None
+    account.opening_balance_date = opening.day if opening else None
+    balances.after_write(session, account, min(o.day for o in (old, opening) if o is not None))
 
 
 def sharing_the_login(session: Session, account: Account) -> list[Account]:

@@ -6,6 +6,8 @@ counted per key against what the account already holds over the file's dates, so
 re-import adds nothing while identical same-day rows inside one file are all kept.
 API accounts take files only for their missing range (gap_from..gap_to), and only the
 rows inside it: the bank API holds the rest.
+Each import is recorded (StatementImport) and the rows it added carry its id, so it can be
+undone as a whole (services.imports).
 """
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,10 +19,13 @@ from sqlmodel import Session, select
 from ..banks.registry import BankRegistry
 from ..ledger.csv_import import ColumnMapping, ParsedRow, ParseResult, parse
 from ..ledger.fingerprint import Insertion, dedup_key, rows_to_insert
-from ..models import Account, Statement, StatementAlias
+from ..models import Account, Statement, StatementAlias, StatementImport
 from ..models.vocabulary import StatementSource, SyncMethod
-from . import csv_mapping
+from . import balances, csv_mapping
+from .manual_entries import clean_memo
 from .statements import count_statements, upsert_statements
+
+FILE_NAME_MAX = 255  # StatementImport.file_name
 
 
 class ImportRefused(ValueError):
@@ -106,10 +111,17 @@ def preview(session: Session, account: Account, raw: bytes, mapping: ColumnMappi
 
 
 def commit_import(session: Session, account: Account, raw: bytes, mapping: ColumnMapping | None, *,
-                  registry: BankRegistry, gap_complete: bool = False) -> ImportOutcome:
-    """Insert the new rows, remember the mapping, mark a manual account at an API bank
-    as legacy (so it offers the switch), and close the missing range when filled."""
+                  registry: BankRegistry, gap_complete: bool = False,
+                  file_name: str = "") -> ImportOutcome:
+    """Insert the new rows as one recorded import, remember the mapping, mark a manual
+    account at an API bank as legacy (so it offers the switch), close the missing range
+    when filled, and carry the balances forward."""
     p = preview(session, account, raw, mapping)
+    batch = StatementImport(office_id=account.office_id, account_id=account.id,
+                            file_name=file_name.strip()[:FILE_NAME_MAX], layout=p.result.layout_name,
+                            errors=len(p.result.unreadable))
+    session.add(batch)
+    session.flush()
     became_legacy = account.sync_method == SyncMethod.MANUAL and registry.get(account.bank_code) is not None
     if became_legacy:
         account.sync_method = SyncMethod.LEGACY
@@ -117,8 +129,11 @@ def commit_import(session: Session, account: Account, raw: bytes, mapping: Colum
     rows = [{"transaction_date": i.row.transaction_date, "value_date": i.row.value_date,
              "amount": i.row.amount, "description": i.row.description,
              "balance_after": i.row.balance_after, "source": source,
+             "memo": clean_memo(i.row.memo), "import_id": batch.id,
              "dedupe_key": f"csv:{i.fingerprint}"} for i in p.new]
     added = upsert_statements(session, account, rows)
+    held = p.held + len(p.new) - added
+    batch.added, batch.held = added, held
     if p.result.layout_name == "custom" and p.result.mapping is not None:
         account.csv_mapping = csv_mapping.remember(p.result.mapping, raw)
     gap_cleared = False
@@ -126,9 +141,9 @@ def commit_import(session: Session, account: Account, raw: bytes, mapping: Colum
         account.gap_from = account.gap_to = None
         gap_cleared = True
     account.statement_count = count_statements(session, account.id)
+    balances.after_write(session, account, min((r["transaction_date"] for r in rows), default=None))
     session.commit()
-    return ImportOutcome(added, p.held + len(p.new) - added, len(p.result.errors), gap_cleared,
-                         became_legacy)
+    return ImportOutcome(added, held, len(p.result.unreadable), gap_cleared, became_legacy)
 
 
 def gap_filled(session: Session, account: Account, p: Preview) -> bool:

@@ -17,7 +17,7 @@ SAMPLE_ROWS = 3
 MAX_COLUMNS = 60  # wider files are not statements; the form stops there
 # One role per column; description_extra may repeat (appended to the description).
 ROLES = ("", "date", "value_date", "description", "description_extra", "deposit", "withdrawal",
-         "signed", "balance")
+         "signed", "balance", "memo")
 
 
 class MappingError(ValueError):
@@ -78,7 +78,7 @@ def to_roles(mapping: ColumnMapping) -> dict[int, str]:
     roles = {mapping.date_col: "date", mapping.description_col: "description"}
     for col, role in ((mapping.value_date_col, "value_date"), (mapping.deposit_col, "deposit"),
                       (mapping.withdrawal_col, "withdrawal"), (mapping.signed_amount_col, "signed"),
-                      (mapping.balance_col, "balance")):
+                      (mapping.balance_col, "balance"), (mapping.memo_col, "memo")):
         if col is not None:
             roles[col] = role
     for col in mapping.description_extra_cols:
@@ -109,7 +109,7 @@ def from_roles(roles: dict[int, str], header_row: int) -> ColumnMapping:
     return ColumnMapping(date_col=one("date"), description_col=one("description"),
                          deposit_col=one("deposit"), withdrawal_col=one("withdrawal"),
                          signed_amount_col=one("signed"), balance_col=one("balance"),
-                         value_date_col=one("value_date"), header_row=header_row,
+                         value_date_col=one("value_date"), memo_col=one("memo"), header_row=header_row,
                          description_extra_cols=tuple(by_role.get("description_extra", ())))
 
 

@@ -1,5 +1,4 @@
-"""Statements: idempotent bulk upsert, keyset-paginated listing, manual entry."""
-import uuid
+"""Statements: idempotent bulk upsert, keyset-paginated listing (manual entry: manual_entries)."""
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -12,7 +11,6 @@ from sqlmodel import Session, select
 from ..dates import utcnow
 from ..ledger.normalize import norm_description
 from ..models import Account, Statement, StatementAlias
-from ..models.vocabulary import StatementSource
 
 
 def _insert_ignoring_duplicates(session: Session):
@@ -48,7 +46,8 @@ def upsert_statements(session: Session, account: Account, rows: list[dict]) -> i
         fresh.append({
             "office_id": account.office_id, "account_id": account.id, "created_at": now,
             "description_norm": norm_description(r.get("description") or ""),
-            "value_date": None, "balance_after": None, "sync_run_id": None, **r,
+            "value_date": None, "balance_after": None, "sync_run_id": None, "memo": "",
+            "balance_derived": False, "import_id": None, **r,
         })
     if fresh:
         session.execute(_insert_ignoring_duplicates(session), fresh)
@@ -125,17 +124,6 @@ def totals(session: Session, account_id: int) -> tuple[int, int]:
     count, total = session.exec(select(func.count(), func.coalesce(func.sum(Statement.amount), 0))
                                 .where(Statement.account_id == account_id)).one()
     return int(count), int(total)
-
-
-def add_manual(session: Session, account: Account, *, transaction_date: date, description: str,
-               amount: int, balance_after: int | None) -> None:
-    row = {"transaction_date": transaction_date, "amount": amount, "description": description.strip(),
-           "balance_after": balance_after, "source": StatementSource.MANUAL,
-           "dedupe_key": f"manual:{uuid.uuid4().hex}"}
-    upsert_statements(session, account, [row])
-    account.statement_count = count_statements(session, account.id)
-    session.commit()
-
 
 
 def balance_breaks(session: Session, account: Account, limit: int = 3):

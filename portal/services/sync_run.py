@@ -18,7 +18,7 @@ from ..db import session_scope
 from ..models import Account, BankConnection, RemoteAccount, SyncRun
 from ..models.vocabulary import ConnectionState, StatementSource, SyncState, SyncTrigger
 from . import accounts as accounts_svc
-from . import call_budget
+from . import balances, call_budget
 from .connections import access_token, mark_reauth
 from .cutover.apply import apply_api_page
 from .statements import count_statements, upsert_statements
@@ -120,6 +120,8 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, cl
     account.fetched_from = min(date_from, account.fetched_from or date_from)
     account.last_synced_at = utcnow()
     account.statement_count = count_statements(session, account.id)
+    # Manual entries without 残高 after the fetched days carry the bank's balance on.
+    balances.carry_derived(session, account, date_from)
     _finish(session, run, account, SyncState.DONE, None, None)
 
 

@@ -4,7 +4,7 @@ Files live in a folder of the instance, never in the cookie session, under a ran
 name that also carries the office, the user and the account: a name guessed or taken
 from another user's URL finds nothing. They are deleted after the import, or after an
 hour by the next upload. The column mapping chosen in the mapping step sits beside
-the file as JSON.
+the file as JSON, and the file's own name beside it as text (the import history shows it).
 """
 import json
 import os
@@ -15,7 +15,8 @@ from pathlib import Path
 
 MAX_AGE_SECONDS = 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-_SUFFIXES = (".upload", ".mapping.json")
+_SUFFIXES = (".upload", ".mapping.json", ".name")
+NAME_MAX = 255
 
 
 class Owner:
@@ -38,7 +39,8 @@ def _fresh(path: Path, now: float) -> bool:
         return False
 
 
-def save(directory: str | Path, owner: Owner, data: bytes, now: float | None = None) -> str:
+def save(directory: str | Path, owner: Owner, data: bytes, now: float | None = None,
+         name: str = "") -> str:
     folder = Path(directory)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     purge_stale(folder, now)
@@ -47,7 +49,18 @@ def save(directory: str | Path, owner: Owner, data: bytes, now: float | None = N
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
+    if name:
+        _path(folder, owner, token, ".name").write_text(name[:NAME_MAX], encoding="utf-8")
     return token
+
+
+def load_name(directory: str | Path, owner: Owner, token: str) -> str:
+    """The uploaded file's own name ("" when the browser sent none)."""
+    path = _path(directory, owner, token, ".name")
+    try:
+        return path.read_text(encoding="utf-8") if path else ""
+    except (FileNotFoundError, UnicodeDecodeError):
+        return ""
 
 
 def load(directory: str | Path, owner: Owner, token: str, now: float | None = None) -> bytes | None:
@@ -81,8 +94,25 @@ def delete(directory: str | Path, owner: Owner, token: str) -> None:
             path.unlink(missing_ok=True)
 
 
+def forget_account(directory: str | Path, office_id: int, account_id: int) -> int:
+    """Delete every upload (of any user) waiting for an account that is being deleted: a later
+    account may be given the same id."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        return 0
+    gone = 0
+    for path in folder.iterdir():
+        parts = path.name.split("-", 3)  # office, user, account, token + suffix
+        if path.name.endswith(_SUFFIXES) and len(parts) == 4 \
+                and (parts[0], parts[2]) == (str(int(office_id)), str(int(account_id))):
+            path.unlink(missing_ok=True)
+            gone += 1
+    return gone
+
+
 def purge_stale(directory: str | Path, now: float | None = None) -> int:
-    """Delete every upload (of anyone) older than an hour; returns how many files went."""
+    """Delete every upload (of anyone) older than an hour, with what sits beside it; returns
+    how many uploads went."""
     folder = Path(directory)
     if not folder.is_dir():
         return 0
@@ -91,5 +121,5 @@ def purge_stale(directory: str | Path, now: float | None = None) -> int:
     for path in folder.iterdir():
         if path.name.endswith(_SUFFIXES) and not _fresh(path, now):
             path.unlink(missing_ok=True)
-            gone += 1
+            gone += path.name.endswith(".upload")
     return gone

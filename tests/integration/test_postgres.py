@@ -6,6 +6,7 @@ each test gets a database of its own, dropped afterwards.
 import os
 import secrets
 import threading
+from datetime import date
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -13,9 +14,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from portal import migrate
+from portal.banks.registry import BankRegistry
+from portal.crypto import TokenCipher, generate_key
 from portal.db import make_engine
-from portal.models import Account, BankConnection, Office, SyncRun
-from portal.services import sync_queue
+from portal.ledger.running_balance import Opening
+from portal.models import Account, BankConnection, Office, Statement, StatementImport, SyncRun
+from portal.services import (
+    account_removal,
+    account_settings,
+    csv_ingest,
+    imports,
+    manual_entries,
+    sync_queue,
+)
 from tests.integration.lifetime_helpers import (
     first_window_start,
     ledger,
@@ -142,3 +153,26 @@ def test_the_walkthrough_sync_on_postgresql(live_portal, db, sandbox):
     assert errors == [] and len(set(tokens)) == 1
     with db() as s:
         assert s.exec(select(BankConnection)).one().state == "active"
+
+
+def test_everyday_use_imports_undo_balances_and_deletion_on_postgresql(pg_engine):
+    """Everyday use on PostgreSQL: the import batch, the running balance (partial indexes,
+    row-value keys), undo, and deleting an account next to another."""
+    ids = _accounts(pg_engine, 2)
+    raw = ("取引日,入出金(円),取引後残高(円),入出金内容\r\n"
+           "20240402,-2214,97786,=1+1\r\n20240403,50000,147786,振込\r\n").encode()
+    with Session(pg_engine) as s:
+        gone, kept = (s.get(Account, i) for i in ids)
+        for a in (gone, kept):
+            a.sync_method = "manual"
+            account_settings.set_opening(s, a, Opening(1000, date(2024, 4, 1)))
+            csv_ingest.commit_import(s, a, raw, None, registry=BankRegistry({}), file_name="x.csv")
+            manual_entries.add(s, a, manual_entries.Entry(date(2024, 4, 4), "現金", -786, None, "メモ"))
+        assert (gone.balance, gone.statement_count) == (147000, 3)
+        batch = s.exec(select(StatementImport).where(StatementImport.account_id == gone.id)).one()
+        assert imports.undo(s, gone, batch) == 2
+        # The manual entry now follows the opening balance.
+        assert (gone.balance, gone.statement_count) == (214, 1)
+        account_removal.delete_account(s, TokenCipher.from_config(generate_key()), None, gone)
+        assert s.exec(select(Statement).where(Statement.account_id == kept.id)).all() != []
+        assert s.get(Account, ids[0]) is None and s.get(Account, ids[1]).balance == 147000

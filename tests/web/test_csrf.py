@@ -3,7 +3,9 @@ import pytest
 
 POSTS = ["/logout", "/lang", "/accounts/new/0001", "/accounts/1/sync", "/accounts/1/select",
          "/accounts/1/connect", "/accounts/1/statements/new", "/accounts/1/settings",
-         "/accounts/1/settings/login", "/accounts/1/troubleshooting", "/accounts/1/disconnect"]
+         "/accounts/1/settings/login", "/accounts/1/troubleshooting", "/accounts/1/disconnect",
+         "/accounts/1/statements/1/edit", "/accounts/1/statements/1/delete",
+         "/accounts/1/statements/1/memo", "/accounts/1/imports/1/undo", "/accounts/1/delete"]
 
 
 @pytest.mark.parametrize("path", POSTS)

@@ -40,7 +40,7 @@ def test_export_round_trip_into_another_account(db, auth, client, encoding, char
     assert "本店 普通 1234567_" in unquote(disposition.split("filename*=UTF-8''")[1])
     body = resp.get_data()
     assert body.startswith(b"\xef\xbb\xbf") == (encoding == "utf-8-sig")
-    assert body.decode(encoding).startswith("取引日,起算日,摘要,入金,出金,残高\r\n")
+    assert body.decode(encoding).startswith("取引日,起算日,摘要,入金,出金,残高,メモ\r\n")
     target = register(auth, name="写し")
     import_file(auth, target, body)
     assert ledger(db, target) == ledger(db, source)
@@ -81,7 +81,7 @@ def test_export_of_an_empty_account_is_the_header(auth, client):
     auth.signup()
     account_id = register(auth)
     body = client.get(f"/accounts/{account_id}/export?encoding=cp932").get_data()
-    assert body.decode("cp932") == "取引日,起算日,摘要,入金,出金,残高\r\n"
+    assert body.decode("cp932") == "取引日,起算日,摘要,入金,出金,残高,メモ\r\n"
 
 
 def test_unknown_encoding_is_refused(auth, client):

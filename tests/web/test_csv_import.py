@@ -230,3 +230,25 @@ def test_file_reaching_both_ends_of_the_missing_range_closes_it(db, auth):
     import_file(auth, account_id, MUFG.encode("cp932"))
     acc = account(db, account_id)
     assert acc.gap_from is None and acc.gap_to is None
+
+
+def test_a_balance_only_line_counts_among_the_unreadable_lines(db, auth, client):
+    auth.signup()
+    account_id = register(auth)
+    data = MUFG + '"2024/4/6","","","","","1,293,420","","",""\r\n'  # a balance, no amount
+    location = preview_location(auth, account_id, data.encode("cp932"))
+    page = text(client.get(location))
+    assert 'class="count-new">3件' in page and 'class="count-bad">1件' in page
+    assert "5行目" in page and "金額のない行のため取り込みません" in page
+    auth.post(location)
+    assert len(ledger(db, account_id)) == 3
+    assert "読み取れない行1件" in text(client.get(f"/accounts/{account_id}/statements"))
+
+
+def test_nothing_new_offers_no_primary_import_button(db, auth, client):
+    auth.signup()
+    account_id = register(auth)
+    import_file(auth, account_id, MUFG.encode("cp932"))
+    page = text(client.get(preview_location(auth, account_id, MUFG.encode("cp932"))))
+    assert "新しく取り込む明細はありません。" in page
+    assert "0件を取り込む" not in page and 'type="submit" class="primary"' not in page

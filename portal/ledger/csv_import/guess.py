@@ -20,6 +20,7 @@ _DESCRIPTION = (
     re.compile(r"摘要|取引内容|取り扱い内容|取扱内容|お取引内容"),
     re.compile(r"内容|詳細|概要|取引先|相手先|備考"),
 )
+_MEMO = re.compile(r"メモ")
 _SPLIT_DATE = tuple(re.compile(rf"\({u}\)$|^{u}$") for u in "年月日")
 
 
@@ -56,6 +57,7 @@ def guess_mapping(header_cells: Sequence[str], header_row: int = 0) -> ColumnMap
     description = pick(_DESCRIPTION[0])
     if description is None:
         description = pick(_DESCRIPTION[1])
+    memo = pick(_MEMO)
     if date is None or description is None or (signed, withdrawal, deposit) == (None,) * 3:
         return None
     return ColumnMapping(
@@ -68,4 +70,5 @@ def guess_mapping(header_cells: Sequence[str], header_row: int = 0) -> ColumnMap
         value_date_col=value_date,
         header_row=header_row,
         date_part_cols=date_parts,  # type: ignore[arg-type]
+        memo_col=memo,
     )

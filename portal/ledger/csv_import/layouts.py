@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..messages import N_
 from .mapping import ColumnMapping
@@ -22,6 +22,9 @@ class Layout:
     # Our own export: on a single day the file order is the ledger order, so no
     # guessing from the balance chain.
     order_known: bool = False
+    # Our own export: text cells may carry the formula guard's leading quote (csv_cells).
+    guarded_text: bool = False
+    blank_memo: tuple[str, ...] = ()  # what the bank writes in メモ for "no memo"
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,13 @@ class LayoutSpec:
     label_ja: str  # a msgid (N_): shown through gettext
     fields: dict[str, tuple[str, ...]]
     also: tuple[str, ...] = ()  # further names that must be present to tell layouts apart
+    optional: dict[str, tuple[str, ...]] = field(default_factory=dict)  # read when present
     extra_description: tuple[str, ...] = ()
     newest_first: bool | None = None
     date_parts: tuple[str, str, str] | None = None
     order_known: bool = False
+    guarded_text: bool = False
+    blank_memo: tuple[str, ...] = ()
 
     @property
     def weight(self) -> int:
@@ -46,15 +52,18 @@ def _f(**names: str | tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     return {k: (v,) if isinstance(v, str) else v for k, v in names.items()}
 
 
+MEMO = _f(memo="メモ")  # some files of a bank have it, some (older, shorter) do not
+
+
 # Sources and quirks are in the shared CSV-format notes; names are post-NFKC, so
 # full-width ＩＤ/１/（円） and their half-width variants are the same entry.
 SPECS: tuple[LayoutSpec, ...] = (
     LayoutSpec("mufg", N_("三菱UFJ銀行"), _f(date="日付", description="摘要",
                withdrawal="支払い金額", deposit="預かり金額", balance="差引残高"),
-               extra_description=("摘要内容",)),
+               extra_description=("摘要内容",), optional=MEMO),
     LayoutSpec("smbc", N_("三井住友銀行"), _f(date="年月日", withdrawal="お引出し",
                deposit="お預入れ", description="お取り扱い内容", balance="残高"),
-               newest_first=True),
+               newest_first=True, optional=MEMO),
     LayoutSpec("smbc_wareki", N_("三井住友銀行（旧形式）"), _f(date="年月日(和暦)",
                withdrawal="お引出し", deposit="お預入れ", description="お取り扱い内容",
                balance="残高"), newest_first=True),
@@ -70,23 +79,23 @@ SPECS: tuple[LayoutSpec, ...] = (
                signed="入出金(円)", balance="残高(円)", description="入出金先内容")),
     LayoutSpec("sumishin_sbi", N_("住信SBIネット銀行"), _f(date="日付", description="内容",
                withdrawal="出金金額(円)", deposit="入金金額(円)", balance="残高(円)"),
-               newest_first=True),
+               newest_first=True, optional=MEMO, blank_memo=("-",)),
     LayoutSpec("paypay", N_("PayPay銀行"), _f(description="摘要", withdrawal="お支払金額",
                deposit="お預り金額", balance="残高"),
-               date_parts=("操作日(年)", "操作日(月)", "操作日(日)")),
+               date_parts=("操作日(年)", "操作日(月)", "操作日(日)"), optional=MEMO),
     LayoutSpec("anser", N_("ANSER形式（地方銀行・みずほ法人）"), _f(date="勘定日",
                value_date="(起算日)", withdrawal=("出金金額(円)", "出金(円)"),
                deposit=("入金金額(円)", "入金(円)"), balance="残高(円)", description="摘要"),
                also=("照会口座",)),
     LayoutSpec("sbi_shinsei", N_("SBI新生銀行"), _f(date="取引日", description="摘要",
-               withdrawal="出金金額", deposit="入金金額", balance="残高")),
+               withdrawal="出金金額", deposit="入金金額", balance="残高"), optional=MEMO),
     LayoutSpec("aeon", N_("イオン銀行"), _f(date="日付", description="お取引内容",
                withdrawal="お引出し", deposit="お預入れ", balance="残高(お借入れはマイナス表示)")),
     LayoutSpec("mf_me", N_("マネーフォワード ME"), _f(date="日付", description="内容",
-               signed="金額(円)"), also=("計算対象",)),
+               signed="金額(円)"), also=("計算対象",), optional=MEMO),
     LayoutSpec("tsunagu", N_("Tsunagu書き出し"), _f(date="取引日", value_date="起算日",
                description="摘要", deposit="入金", withdrawal="出金", balance="残高"),
-               newest_first=False, order_known=True),
+               newest_first=False, order_known=True, optional=MEMO, guarded_text=True),
 )
 
 
@@ -115,6 +124,7 @@ def _try_spec(spec: LayoutSpec, keys: list[str], header_row: int) -> Layout | No
     extra = [find((n,)) for n in spec.extra_description]
     parts = [find((n,)) for n in spec.date_parts] if spec.date_parts else []
     needed = [*cols.values(), *extra, *parts, *(find((n,)) for n in spec.also)]
+    optional = {name: find(alts) for name, alts in spec.optional.items()}
     if any(c is None for c in needed):
         return None
     date_part_cols = tuple(parts) if parts else None
@@ -129,8 +139,10 @@ def _try_spec(spec: LayoutSpec, keys: list[str], header_row: int) -> Layout | No
         header_row=header_row,
         date_part_cols=date_part_cols,  # type: ignore[arg-type]
         description_extra_cols=tuple(c for c in extra if c is not None),
+        memo_col=optional.get("memo"),
     )
-    return Layout(spec.name, spec.label_ja, mapping, spec.newest_first, spec.order_known)
+    return Layout(spec.name, spec.label_ja, mapping, spec.newest_first, spec.order_known,
+                  spec.guarded_text, spec.blank_memo)
 
 
 def find_layout(records: Sequence[Sequence[str]]) -> Layout | None:

@@ -16,6 +16,7 @@ class ColumnMapping:
     date_part_cols holds (year, month, day) columns for files that split the date
     (PayPay, freee's template); date_col then names the year column.
     description_extra_cols are appended to the description (三菱UFJ 摘要内容, ゆうちょ 詳細２).
+    memo_col is the bank's メモ column, kept beside the description, never part of identity.
     """
 
     date_col: int
@@ -29,6 +30,7 @@ class ColumnMapping:
     date_format: str | None = None  # strptime format; None reads every known style
     date_part_cols: tuple[int, int, int] | None = None
     description_extra_cols: tuple[int, ...] = field(default_factory=tuple)
+    memo_col: int | None = None
 
     def __post_init__(self) -> None:
         split = self.deposit_col is not None or self.withdrawal_col is not None

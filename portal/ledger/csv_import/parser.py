@@ -12,7 +12,7 @@ from .errors import CsvFormatError, ValueFormatError
 from .layouts import Layout, find_layout
 from .mapping import ColumnMapping
 from .records import Record, read_records
-from .rows import NoAmount, ParsedRow, RowError, SkippedRow, to_row
+from .rows import NoAmount, ParsedRow, RowError, SkippedRow, TextRules, to_row
 from .zengin import csv_units, fixed_units, is_csv, is_fixed, read_zengin
 
 Policy = Literal["keep_good", "all_or_nothing"]
@@ -28,6 +28,12 @@ class ParseResult:
     errors: list[RowError]
     skipped: list[SkippedRow] = field(default_factory=list)
     reversed_order: bool = False  # the file ran newest first and was turned round
+
+    @property
+    def unreadable(self) -> list:
+        """Every line not taken as a statement, errors and lines with no amount (a balance-only
+        line) alike, in file order: what the user sees counted as 読み取れない行."""
+        return sorted([*self.errors, *self.skipped], key=lambda m: m.line_no)
 
 
 def detect_layout(text: str) -> Layout | None:
@@ -65,7 +71,8 @@ def parse(
             )
         mapping = layout.mapping
     header = records[mapping.header_row].cells if 0 <= mapping.header_row < len(records) else None
-    rows, errors, skipped = _read_rows(records[mapping.header_row + 1 :], mapping, header)
+    rules = TextRules(layout.guarded_text, layout.blank_memo) if layout else TextRules()
+    rows, errors, skipped = _read_rows(records[mapping.header_row + 1 :], mapping, header, rules)
     name = layout.name if layout else CUSTOM_LAYOUT
     return _finish(decoded.encoding, name, mapping, rows, errors, skipped, layout, policy)
 
@@ -78,7 +85,8 @@ def _finish(encoding, name, mapping, rows, errors, skipped, layout, policy) -> P
 
 
 def _read_rows(
-    records: Sequence[Record], mapping: ColumnMapping, header: tuple[str, ...] | None
+    records: Sequence[Record], mapping: ColumnMapping, header: tuple[str, ...] | None,
+    rules: TextRules,
 ) -> tuple[list[ParsedRow], list[RowError], list[SkippedRow]]:
     rows: list[ParsedRow] = []
     errors: list[RowError] = []
@@ -90,7 +98,7 @@ def _read_rows(
             skipped.append(SkippedRow(record.line_no, N_("見出し行の繰り返しのため取り込みません")))
             continue
         try:
-            rows.append(to_row(record, mapping))  # identical lines are all kept
+            rows.append(to_row(record, mapping, rules))  # identical lines are all kept
         except NoAmount:
             skipped.append(SkippedRow(record.line_no, N_("金額のない行のため取り込みません")))
         except ValueFormatError as exc:

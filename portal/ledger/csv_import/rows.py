@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..csv_cells import restore
 from ..messages import N_, ja
 from .amounts import parse_amount
 from .dates import parse_date
@@ -24,6 +25,7 @@ class ParsedRow:
     description: str  # as written (extra description columns joined with a space)
     balance_after: int | None
     raw_cells: tuple[str, ...]
+    memo: str = ""  # the file's メモ column, when it has one
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,21 @@ def row_date(cells: tuple[str, ...], m: ColumnMapping) -> date:
         raise ValueFormatError(N_("日付を読み取れません:「%(text)s」"), {"text": f"{y}/{mo}/{d}"}) from None
 
 
-def to_row(record: Record, m: ColumnMapping) -> ParsedRow:
+@dataclass(frozen=True)
+class TextRules:
+    """How a layout writes its text cells."""
+
+    guarded: bool = False  # our own export: a formula guard's leading ' to take off
+    blank_memo: tuple[str, ...] = ()  # what stands for "no memo" (住信SBI writes "-")
+
+    def text(self, value: str) -> str:
+        return restore(value) if self.guarded else value
+
+    def memo(self, value: str) -> str:
+        return "" if value in self.blank_memo else self.text(value)
+
+
+def to_row(record: Record, m: ColumnMapping, rules: TextRules = TextRules()) -> ParsedRow:
     """Raises NoAmount (skip) or ValueFormatError (row error)."""
     cells = record.cells
     amount = row_amount(cells, m)
@@ -96,5 +112,6 @@ def to_row(record: Record, m: ColumnMapping) -> ParsedRow:
         raise ValueFormatError(N_("残高を読み取れません:「%(text)s」"), exc.params) from None
     parts = [cell(cells, m.description_col)]
     parts += [cell(cells, c) for c in m.description_extra_cols]
-    description = " ".join(p for p in parts if p)
-    return ParsedRow(record.line_no, when, value_date, amount, description, balance, cells)
+    description = " ".join(rules.text(p) for p in parts if p)
+    memo = rules.memo(cell(cells, m.memo_col))
+    return ParsedRow(record.line_no, when, value_date, amount, description, balance, cells, memo)

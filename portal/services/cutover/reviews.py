@@ -14,6 +14,7 @@ from ...ledger.messages import Message
 from ...ledger.normalize import norm_description
 from ...models import Account, MatchReview, Statement
 from ...models.vocabulary import ReviewState, StatementSource
+from .. import balances
 from ..statements import count_statements, upsert_statements
 from .apply import link, linked_ids, load_row
 
@@ -113,9 +114,32 @@ def resolve(session: Session, account: Account, review_id: int, action: str,
     elif action == "add":
         upsert_statements(session, account, [row])
         account.statement_count = count_statements(session, account.id)
+        balances.after_write(session, account, row["transaction_date"])
         review.state = ReviewState.ADDED
     else:
         review.state = ReviewState.IGNORED
     session.add(review)
     session.commit()
     return review.state
+
+
+def drop_candidates(session: Session, account: Account, statement_ids: set[int]) -> int:
+    """Statements about to leave the ledger stop being offered as candidates (their reasons
+    go with them, stored line by line in the same order); returns how many reviews changed.
+    An open review left without candidates stays open: the user adds or ignores its row."""
+    if not statement_ids:
+        return 0
+    changed = 0
+    for review in session.exec(select(MatchReview).where(
+            MatchReview.account_id == account.id, MatchReview.office_id == account.office_id)):
+        ids = _ids(review)
+        if not statement_ids.intersection(ids):
+            continue
+        reasons = review.reasons.split("\n")
+        kept = [(i, reasons[n] if n < len(reasons) else "") for n, i in enumerate(ids)
+                if i not in statement_ids]
+        review.candidate_ids = ",".join(str(i) for i, _ in kept)
+        review.reasons = "\n".join(r for _, r in kept)
+        session.add(review)
+        changed += 1
+    return changed

@@ -44,7 +44,17 @@ def _account_context():
 
 
 # The children import current_account from here, so they are attached once it exists.
-from . import consent, cutover, files, settings, statements, sync  # noqa: E402
+from . import (  # noqa: E402
+    consent,
+    cutover,
+    files,
+    imports,
+    memo,
+    removal,
+    settings,
+    statements,
+    sync,
+)
 
-for _child in (consent, sync, statements, settings, files, cutover):
+for _child in (consent, sync, statements, memo, settings, files, imports, cutover, removal):
     bp.register_blueprint(_child.bp)

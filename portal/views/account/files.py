@@ -78,7 +78,7 @@ def upload():
         return _upload_page(account, form, _too_large(), 413)
     if not data.strip():
         return _upload_page(account, form, _("ファイルが空です。"), 400)
-    token = upload_store.save(_folder(), _owner(account), data)
+    token = upload_store.save(_folder(), _owner(account), data, name=form.file.data.filename or "")
     return see_other("account.files.preview", account_id=account.id, upload=token)
 
 
@@ -126,8 +126,10 @@ def confirm(upload: str):
         return see_other("account.files.upload", account_id=account.id)
     registry = current_app.extensions["bank_registry"]
     try:
+        name = upload_store.load_name(_folder(), _owner(account), upload)
         out = _with_mapping(account, raw, upload, lambda m: csv_ingest.commit_import(
-            get_session(), account, raw, m, registry=registry, gap_complete=form.gap_complete.data))
+            get_session(), account, raw, m, registry=registry, gap_complete=form.gap_complete.data,
+            file_name=name))
     except CsvFormatError as exc:
         return _unreadable(account, upload, exc)
     upload_store.delete(_folder(), _owner(account), upload)
@@ -180,8 +182,8 @@ def export():
     encoding = request.args.get("encoding", "utf-8-sig")
     if encoding not in EXPORT_CHARSETS:
         abort(400)
-    rows = (ExportRow(st.transaction_date, st.value_date, st.amount, st.description, st.balance_after)
-            for st in ledger_in_order(get_engine(), account.id))
+    rows = (ExportRow(st.transaction_date, st.value_date, st.amount, st.description, st.balance_after,
+                      st.memo) for st in ledger_in_order(get_engine(), account.id))
     name = f"{account.name.translate(UNSAFE_NAME)}_{today_jst():%Y%m%d}.csv"
     disposition = (f'attachment; filename="statements-{account.id}.csv"; '
                    f"filename*=UTF-8''{quote(name, safe='')}")

@@ -41,9 +41,9 @@ def test_export_round_trip(encoding):
 def test_export_header_and_format():
     raw = b"".join(export_csv(ROWS[:2], "cp932"))
     lines = raw.decode("cp932").split("\r\n")
-    assert lines[0] == "取引日,起算日,摘要,入金,出金,残高"
-    assert lines[1] == "2024/04/01,2024/03/31,振込　ﾔﾏﾀﾞ ﾀﾛｳ,50000,,150000"
-    assert lines[2] == '2024/04/01,,"ＪＣＢ）セブンカ－ド, ""店""",,1080,148920'
+    assert lines[0] == "取引日,起算日,摘要,入金,出金,残高,メモ"
+    assert lines[1] == "2024/04/01,2024/03/31,振込　ﾔﾏﾀﾞ ﾀﾛｳ,50000,,150000,"
+    assert lines[2] == '2024/04/01,,"ＪＣＢ）セブンカ－ド, ""店""",,1080,148920,'
     assert b"".join(export_csv([], "utf-8-sig")).startswith(b"\xef\xbb\xbf\xe5\x8f\x96")
 
 

@@ -80,6 +80,7 @@ EXPORT_ROWS = st.lists(
         amount=st.integers(-(10**12), 10**12),
         description=st.text(st.characters(codec="utf-8"), max_size=40),
         balance_after=st.none() | st.integers(-(10**12), 10**12),
+        memo=st.text(st.characters(codec="utf-8"), max_size=20),
     ),
     max_size=20,
 ).map(lambda rows: sorted(rows, key=lambda r: r.transaction_date))  # export is oldest first
@@ -91,10 +92,11 @@ def test_export_parse_round_trip(rows, encoding):
     result = parse(b"".join(export_csv(rows, encoding)))
     assert result.errors == [] and result.skipped == []
     assert [
-        (r.transaction_date, r.value_date, r.amount, r.description, r.balance_after)
+        (r.transaction_date, r.value_date, r.amount, r.description, r.balance_after, r.memo)
         for r in result.rows
     ] == [
         (r.transaction_date, r.value_date, r.amount,
-         export_description(r.description, encoding), r.balance_after)
+         export_description(r.description, encoding), r.balance_after,
+         export_description(r.memo, encoding))
         for r in rows
     ]
