@@ -6,8 +6,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..dates import utcnow
-from ..models import Account, SyncRun
-from ..models.vocabulary import ACTIVE_SYNC_STATES, SyncMethod, SyncState
+from ..models import Account, BankConnection, SyncRun
+from ..models.vocabulary import ACTIVE_SYNC_STATES, ConnectionState, SyncMethod, SyncState
 
 
 class SyncRequestError(ValueError):
@@ -76,10 +76,16 @@ def runs_for_account(session: Session, office_id: int, account_id: int, limit: i
 
 
 def request_sync_in_hours(session: Session, account: Account, bank, *, trigger: str) -> SyncRun:
-    """Queue a run; outside the bank's service hours it waits for the opening time."""
+    """Queue a run; outside the bank's service hours it waits for the opening time.
+
+    SyncRequestError where the account's consent no longer works (ended, expired): there is
+    nothing to sync with until the user consents again."""
     from ..banks import hours
     from . import call_budget
 
+    conn = session.get(BankConnection, account.connection_id) if account.connection_id else None
+    if conn is not None and conn.state != ConnectionState.ACTIVE:
+        raise SyncRequestError("not_linked")
     status = hours.status(bank) if bank is not None else None
     if status is not None and not status.open:
         return request_sync(session, account, trigger=trigger, not_before=status.resume_at,

@@ -219,7 +219,9 @@ def test_first_walkthrough_register_consent_select_sync(page: Page, live_portal,
     # The account's name opens its statements, newest first.
     row = page.locator(f"#account-{linked.account_id}")
     row.get_by_role("link", name=KIND, exact=True).click()
-    expect(page.locator("table.statements thead th")).to_have_text(["取引日", "摘要", "入金", "出金", "残高"])
+    # The walkthrough's five columns, in its order; then the memo and the row's actions.
+    expect(page.locator("table.statements thead th")).to_have_text(
+        ["取引日", "摘要", "入金", "出金", "残高", "メモ", "操作"])
     expect(page.locator(".page-head")).to_contain_text(count_text(count))
     newest = max(date.fromisoformat(t["transactionDate"]) for t in sandbox.admin(
         "GET", f"/banks/{BANK}/_sandbox/ground-truth/{linked.remote.remote_id}").json()["transactions"])

@@ -14,9 +14,10 @@ from . import current_account
 bp = Blueprint("sync", __name__)
 
 
-def _row_fragment(account):
+def _row_fragment(account, refused: str | None = None):
+    """The account's row; `refused` names why [今すぐ同期] was refused, shown in the row."""
     row = account_rows.build_one(get_session(), current_app.extensions["bank_registry"], account)
-    return render_template("home/_account_row.html", row=row)
+    return render_template("home/_account_row.html", row=row, refused=refused)
 
 
 @bp.post("/sync")
@@ -25,9 +26,9 @@ def sync_now():
     bank = current_app.extensions["bank_registry"].get(account.bank_code)
     try:
         run = sync_queue.request_sync_in_hours(get_session(), account, bank, trigger=SyncTrigger.USER)
-    except sync_queue.SyncRequestError:
-        if is_htmx():
-            return _row_fragment(account), 409
+    except sync_queue.SyncRequestError as exc:
+        if is_htmx():  # base.html's htmx config swaps a 409's fragment in
+            return _row_fragment(account, refused=str(exc)), 409
         flash(_("この口座は銀行と連携していません。"), "error")
         return see_other("home.index")
     if is_htmx():
