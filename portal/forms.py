@@ -1,4 +1,6 @@
 """Forms: validation and CSRF through Flask-WTF; labels through Babel."""
+import unicodedata
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -9,26 +11,80 @@ from wtforms import (
     RadioField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+# Plain Japanese for every check, never WTForms' own wording (「数値は 1 以上, … でなければいけません」).
+MAX_YEN = 10**12
+
+
+def required(message=None) -> DataRequired:
+    return DataRequired(message or _l("入力してください。"))
+
+
+def at_most(chars: int) -> Length:
+    return Length(max=chars, message=_l("%(max)d文字以内で入力してください。"))
+
+
+def yen(*, signed: bool = False) -> NumberRange:
+    """An amount (1 yen to 1 trillion) or a balance (which may be negative: an overdraft)."""
+    if not signed:
+        return NumberRange(min=1, max=MAX_YEN, message=_l("1円以上、1兆円以下の金額を入力してください。"))
+    return NumberRange(min=-10 * MAX_YEN, max=10 * MAX_YEN,
+                       message=_l("残高は10兆円未満で入力してください。"))
+
+
+class YenField(IntegerField):
+    """Whole yen as people type them: 12,000 / １２０００ / ¥12000 are all 12000."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0]:
+            text = unicodedata.normalize("NFKC", valuelist[0]).strip()
+            text = text.replace(",", "").replace("¥", "").replace("円", "").replace("−", "-").strip()
+            try:
+                self.data = int(text)
+            except ValueError:
+                self.data = None
+                raise ValueError(_l("金額は数字で入力してください(例: 12000)。")) from None
+            return
+        self.data = None
+
+
+class DayField(DateField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("日付は 2024-04-01 の形で入力してください。")) from None
 
 
 class SignupForm(FlaskForm):
-    office_name = StringField(_l("事業所名"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("メールアドレス"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("パスワード"), validators=[DataRequired(), Length(min=8, max=200)])
+    office_name = StringField(_l("事業所名"), validators=[required(), at_most(200)])
+    email = EmailField(_l("メールアドレス"), validators=[
+        required(), Email(_l("メールアドレスの形式が正しくありません。")), at_most(254)])
+    password = PasswordField(_l("パスワード"), validators=[
+        required(), Length(min=8, max=200, message=_l("パスワードは8文字以上、200文字以内にしてください。"))])
     confirm = PasswordField(_l("パスワード(確認)"),
-                            validators=[DataRequired(), EqualTo("password", _l("パスワードが一致しません。"))])  # noqa: E501
+                            validators=[required(), EqualTo("password", _l("パスワードが一致しません。"))])
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("メールアドレス"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("パスワード"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("メールアドレス"), validators=[required(), at_most(254)])
+    password = PasswordField(_l("パスワード"), validators=[required(), at_most(200)])
 
 
 class RegisterAccountForm(FlaskForm):
     kind = RadioField(_l("口座の種別"), validators=[DataRequired(_l("口座の種別を選んでください。"))],
                       choices=[])
-    name = StringField(_l("口座名"), validators=[Optional(), Length(max=200)])
+    name = StringField(_l("口座名"), validators=[Optional(), at_most(200)])
 
 
 class SelectRemoteForm(FlaskForm):
@@ -38,12 +94,14 @@ class SelectRemoteForm(FlaskForm):
 
 
 class ManualStatementForm(FlaskForm):
-    transaction_date = DateField(_l("取引日"), validators=[DataRequired(_l("取引日を入力してください。"))])
-    description = StringField(_l("摘要"), validators=[DataRequired(_l("摘要を入力してください。")),
-                                                     Length(max=200)])
-    deposit = IntegerField(_l("入金"), validators=[Optional(), NumberRange(min=1, max=10**12)])
-    withdrawal = IntegerField(_l("出金"), validators=[Optional(), NumberRange(min=1, max=10**12)])
-    balance_after = IntegerField(_l("残高"), validators=[Optional(), NumberRange(min=-(10**13), max=10**13)])
+    # InputRequired, not DataRequired: a date typed wrong keeps its own message.
+    transaction_date = DayField(_l("取引日"), validators=[InputRequired(_l("取引日を入力してください。"))])
+    description = StringField(_l("摘要"), validators=[required(_l("摘要を入力してください。")),
+                                                     at_most(200)])
+    deposit = YenField(_l("入金"), validators=[Optional(), yen()])
+    withdrawal = YenField(_l("出金"), validators=[Optional(), yen()])
+    balance_after = YenField(_l("残高"), validators=[Optional(), yen(signed=True)])
+    memo = StringField(_l("メモ"), validators=[Optional(), at_most(500)])
 
     def validate(self, extra_validators=None) -> bool:
         # Not a field validator: Optional() stops the chain on an empty field, and the rule is
@@ -59,8 +117,8 @@ class StatementFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 
-    date_from = DateField(_l("開始日"), validators=[Optional()])
-    date_to = DateField(_l("終了日"), validators=[Optional()])
+    date_from = DayField(_l("開始日"), validators=[Optional()])
+    date_to = DayField(_l("終了日"), validators=[Optional()])
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
@@ -68,9 +126,29 @@ class StatementFilterForm(FlaskForm):
 
 
 class AccountSettingsForm(FlaskForm):
-    name = StringField(_l("口座名"), validators=[DataRequired(_l("口座名を入力してください。")),
-                                               Length(max=200)])
-    period_start = DateField(_l("取得開始日"), validators=[Optional()])
+    name = StringField(_l("口座名"), validators=[required(_l("口座名を入力してください。")),
+                                               at_most(200)])
+    period_start = DayField(_l("取得開始日"), validators=[Optional()])
+    # 開始残高 (accounts without an API): the balance before the first transaction of its date.
+    opening_balance = YenField(_l("開始残高"), validators=[Optional(), yen(signed=True)])
+    opening_balance_date = DayField(_l("開始残高の日付"), validators=[Optional()])
+
+    def validate(self, extra_validators=None) -> bool:
+        # The pair: a balance means nothing without its date, nor a date without a balance.
+        ok = super().validate(extra_validators)
+        if ok and (self.opening_balance.data is None) != (self.opening_balance_date.data is None):
+            missing = self.opening_balance if self.opening_balance.data is None else self.opening_balance_date
+            missing.errors.append(_l("開始残高と日付は両方入力してください(消すときは両方とも空に)。"))
+            return False
+        return ok
+
+
+class MemoForm(FlaskForm):
+    memo = StringField(_l("メモ"), validators=[Optional(), at_most(500)])
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: the confirmation page already said what happens."""
 
 
 class SharedLoginForm(FlaskForm):

@@ -16,6 +16,7 @@ ROLE_CHOICES = [
     SelectChoice("withdrawal", _l("出金")),
     SelectChoice("signed", _l("入出金(出金はマイナス)")),
     SelectChoice("balance", _l("残高")),
+    SelectChoice("memo", _l("メモ")),
 ]
 MAX_COLUMNS = 60  # as many as the mapping step proposes
 
@@ -27,7 +28,8 @@ class UploadForm(FlaskForm):
 class MappingForm(FlaskForm):
     header_line = IntegerField(_l("見出しの行(見出しがなければ0)"),
                                validators=[InputRequired(_l("行番号を入力してください。")),
-                                           NumberRange(min=0, max=40)])
+                                           NumberRange(min=0, max=40,
+                                                       message=_l("見出しの行は0から40までの数で入力してください。"))])
 
     def roles(self) -> dict[int, str]:
         return {i: getattr(self, f"col_{i}").data or "" for i in range(self.column_count)}

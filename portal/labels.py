@@ -5,7 +5,7 @@ nothing else spells these words."""
 from collections.abc import Iterable
 from enum import StrEnum
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from .banks import catalog
@@ -89,6 +89,17 @@ def outside_hours(next_open, reason: str | None = None) -> str:
     return gettext("銀行のサービス時間外です。%(hhmm)s以降に自動で同期します", hhmm=hhmm)
 
 
+KIND_WORDS = {"個人": _l("個人"), "法人": _l("法人")}  # the kinds banks configure, as people read them
+
+
+def kind_choice(choice, bank_name: str) -> str:
+    """「みずほ銀行(法人)API」 in Japanese; "みずほ銀行 (Corporate, API)" in English."""
+    kind = str(KIND_WORDS.get(choice.kind_label, choice.kind_label))
+    if choice.api_suffix:
+        return gettext("%(bank)s(%(kind)s)API", bank=bank_name, kind=kind)
+    return gettext("%(bank)s(%(kind)s)", bank=bank_name, kind=kind)
+
+
 def former_bank_name(code: str) -> str | None:
     """「旧 住信SBIネット銀行」 for a bank the catalog knows was renamed, else None."""
     entry = catalog.get(code)
@@ -142,3 +153,14 @@ MAPPING_ERRORS = {
 
 def mapping_error(code: str) -> str:
     return str(MAPPING_ERRORS.get(code, MAPPING_ERRORS["duplicate_role"]))
+
+
+def undo_refused(exc) -> str:
+    """Why an import cannot be undone (services.imports.UndoRefused)."""
+    if exc.code == "linked":
+        return ngettext("この取り込みの明細のうち%(num)d件は、API連携の明細と紐付いているため取り消せません。",  # noqa: E501
+                        "この取り込みの明細のうち%(num)d件は、API連携の明細と紐付いているため取り消せません。",  # noqa: E501
+                        exc.count)
+    if exc.code == "empty":
+        return gettext("この取り込みで追加した明細は残っていません。取り消すものはありません。")
+    return gettext("この取り込みはすでに取り消しました。")

@@ -17,9 +17,11 @@ class AccountError(ValueError):
 @dataclass(frozen=True)
 class KindChoice:
     key: str  # "api:<kind>" or "manual:<kind>"
-    label: str  # e.g. みずほ銀行(法人)API
+    label: str  # e.g. みずほ銀行(法人)API: the walkthrough's words, and the default account name
     api: bool
     history_months: int | None
+    kind_label: str = ""  # 個人 / 法人 as configured (translated for display by portal.labels)
+    api_suffix: bool = False  # the label ends in 「API」
 
 
 def bank_name(code: str) -> str:
@@ -34,11 +36,12 @@ def kinds_for_bank(registry: BankRegistry, code: str) -> list[KindChoice]:
         for kind in bank.kinds:
             suffix = "API" if bank.api_suffix else ""
             choices.append(KindChoice(f"api:{kind.key}", f"{name}({kind.label}){suffix}", True,
-                                      kind.history_months))
+                                      kind.history_months, kind.label, bool(suffix)))
         if not bank.api_suffix:
             return choices  # every kind of such a bank is API (e.g. 0038)
     for kind in DEFAULT_KINDS:
-        choices.append(KindChoice(f"manual:{kind['key']}", f"{name}({kind['label']})", False, None))
+        choices.append(KindChoice(f"manual:{kind['key']}", f"{name}({kind['label']})", False, None,
+                                  kind["label"]))
     return choices
 
 

@@ -93,3 +93,24 @@ def refresh_concurrently(portal, db, workers: int = 4) -> tuple[list[str], list[
     for t in threads:
         t.join(30)
     return tokens, errors
+
+
+def two_accounts_on_one_login(user, sandbox, db) -> tuple[int, int]:
+    """A synced account and a second one linked to one more bank-side account of the same
+    consent, both synced; the consent still sees a third account nobody linked."""
+    a_id, a_remote = link_first(user, sandbox, db)
+    user.sync(a_id)
+    assert user.wait_state(a_id, "done") == "done"
+    other = [r for r in remotes(db) if r.id != a_remote.id][0]
+    b_id = user.register("0001", name="B口座")
+    user.post(f"/accounts/{a_id}/troubleshooting", {"remote": [str(other.id)]})
+    user.post(f"/accounts/{b_id}/settings/login", {"source_account": str(a_id)})
+    user.post(f"/accounts/{b_id}/settings", {"name": "B口座", "period_start": ""})
+    assert user.wait_state(b_id, "done", "failed") == "done"
+    return a_id, b_id
+
+
+def row_of(home: str, account_id: int) -> str:
+    """One account's row on the home page."""
+    row = home[home.index(f'id="account-{account_id}"'):]
+    return row[:row.index("</article>")]

@@ -1,28 +1,15 @@
 """連携解除 asks first, names every account of the consent, and leaves no stale state behind."""
-from tests.integration.lifetime_helpers import connections, last_run, link_first, remotes
+from tests.integration.lifetime_helpers import connections, last_run, row_of, two_accounts_on_one_login
 from tests.support.flows import PortalUser
-
-
-def _row(home: str, account_id: int) -> str:
-    row = home[home.index(f'id="account-{account_id}"'):]
-    return row[:row.index("</article>")]
 
 
 def test_disconnect_asks_first_and_every_account_of_the_login_needs_a_new_consent(
         live_portal, db, sandbox):
     user = PortalUser(live_portal).signup()
-    a_id, a_remote = link_first(user, sandbox, db)
-    user.sync(a_id)
-    assert user.wait_state(a_id, "done") == "done"
+    a_id, b_id = two_accounts_on_one_login(user, sandbox, db)
     assert last_run(db, a_id).notice == "unlinked_accounts"
-    other = [r for r in remotes(db) if r.id != a_remote.id][0]
-    b_id = user.register("0001", name="B口座")
-    user.post(f"/accounts/{a_id}/troubleshooting", {"remote": [str(other.id)]})
-    user.post(f"/accounts/{b_id}/settings/login", {"source_account": str(a_id)})
-    user.post(f"/accounts/{b_id}/settings", {"name": "B口座", "period_start": ""})
-    assert user.wait_state(b_id, "done", "failed") == "done"
     home = user.http.get("/").text
-    assert "同期完了" in _row(home, a_id) and f"/accounts/{a_id}/troubleshooting" in _row(home, a_id)
+    assert "同期完了" in row_of(home, a_id) and f"/accounts/{a_id}/troubleshooting" in row_of(home, a_id)
 
     # The settings page offers 連携解除 as a link to a page that asks; asking changes nothing.
     settings = user.http.get(f"/accounts/{a_id}/settings").text
@@ -37,7 +24,7 @@ def test_disconnect_asks_first_and_every_account_of_the_login_needs_a_new_consen
     assert connections(db)[0].state == "revoked"
     home = user.http.get("/").text
     for acct in (a_id, b_id):
-        row = _row(home, acct)
+        row = row_of(home, acct)
         assert "同期完了" not in row and "同期中" not in row
         assert f"/accounts/{acct}/troubleshooting" not in row  # no [!]
         assert "連携を解除しました" in row and f"/accounts/{acct}/connect" in row

@@ -1,5 +1,5 @@
 """Nothing silently half-done: an account with a consent but no bank-side account says so."""
-from tests.integration.lifetime_helpers import account, link_first, remotes
+from tests.integration.lifetime_helpers import account, link_first, remotes, row_of, two_accounts_on_one_login
 from tests.support.flows import PortalUser
 
 
@@ -18,8 +18,7 @@ def test_saving_without_a_bank_side_account_says_what_is_missing(live_portal, db
     home = user.http.get("/").text
     assert "同期する口座がまだ選ばれていません" in home
     assert "口座を保存しました。同期を開始します" not in home
-    row = home[home.index(f'id="account-{b_id}"'):]
-    row = row[:row.index("</article>")]
+    row = row_of(home, b_id)
     assert "口座を選択してください" in row and f"/accounts/{b_id}/select" in row
     assert f"/accounts/{b_id}/sync" not in row  # no [今すぐ同期] that would do nothing
     assert account(db, b_id).sync_state == "needs_selection"
@@ -28,15 +27,7 @@ def test_saving_without_a_bank_side_account_says_what_is_missing(live_portal, db
 
 def test_the_unlinked_accounts_notice_appears_once_per_consent(live_portal, db, sandbox):
     user = PortalUser(live_portal).signup()
-    a_id, a_remote = link_first(user, sandbox, db)
-    user.sync(a_id)
-    assert user.wait_state(a_id, "done") == "done"
-    other = [r for r in remotes(db) if r.id != a_remote.id][0]
-    b_id = user.register("0001", name="B口座")
-    user.post(f"/accounts/{a_id}/troubleshooting", {"remote": [str(other.id)]})
-    user.post(f"/accounts/{b_id}/settings/login", {"source_account": str(a_id)})
-    user.post(f"/accounts/{b_id}/settings", {"name": "B口座", "period_start": ""})
-    assert user.wait_state(b_id, "done", "failed") == "done"
+    a_id, b_id = two_accounts_on_one_login(user, sandbox, db)
     home = user.http.get("/").text
     notice = "まだ紐付けていない口座が見つかりました。[!]から紐付けてください。"
     # The consent still sees a third, unlinked account: one notice, on the consent's first row.

@@ -29,8 +29,10 @@ def rows(db, account_id):
     ({"transaction_date": "2026-11-01", "description": "x"}, "入金か出金のどちらか一方"),
     ({"transaction_date": "2026-11-01", "description": "x", "deposit": "1", "withdrawal": "2"},
      "入金か出金のどちらか一方"),
-    ({"transaction_date": "2026-11-01", "description": "x", "deposit": "-5"}, "1 以上"),
-    ({"transaction_date": "2026-11-01", "description": "x", "deposit": "abc"}, "整数"),
+    ({"transaction_date": "2026-11-01", "description": "x", "deposit": "-5"},
+     "1円以上、1兆円以下の金額を入力してください。"),
+    ({"transaction_date": "2026-11-01", "description": "x", "deposit": "abc"},
+     "金額は数字で入力してください"),
 ])
 def test_manual_entry_errors_beside_fields_and_nothing_saved(db, auth, manual_account, data, message):
     resp = add(auth, manual_account, **data)

@@ -1,9 +1,11 @@
 """口座設定 (numbered sections) and トラブルシューティング (link the consent's other accounts)."""
 from flask import Blueprint, current_app, flash, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ...db import get_session
 from ...forms import AccountSettingsForm, SharedLoginForm
+from ...ledger.running_balance import Opening
 from ...services import account_settings, sharing
 from ..http import is_htmx, see_other
 from . import current_account
@@ -27,6 +29,12 @@ def _context(account):
             "show_picker": request.args.get("pick") == "1"}
 
 
+def _opening(form) -> Opening | None:
+    if form.opening_balance.data is None:
+        return None  # the form checked that the balance and its date come together
+    return Opening(form.opening_balance.data, form.opening_balance_date.data)
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 def edit():
     account = current_account()
@@ -34,7 +42,8 @@ def edit():
     if form.validate_on_submit():
         try:
             saved = account_settings.save(get_session(), account, _bank(account),
-                                            name=form.name.data, period_start=form.period_start.data)
+                                          name=form.name.data, period_start=form.period_start.data,
+                                          opening=_opening(form))
         except account_settings.PeriodTooEarly as exc:
             form.period_start.errors.append(
                 _("この銀行から取得できるのは%(d)s以降の明細です。", d=exc.earliest.strftime("%Y/%m/%d")))
@@ -93,8 +102,9 @@ def troubleshooting():
         except (ValueError, sharing.SharingError):
             flash(_("選んだ口座は保存できません。"), "error")
         else:
-            flash(_("%(n)s件の口座を紐付けました。他の口座の[口座設定]で、このログイン情報を利用できます。",
-                    n=linked), "success")
+            flash(ngettext("%(num)d件の口座を紐付けました。他の口座の[口座設定]で、このログイン情報を利用できます。",
+                           "%(num)d件の口座を紐付けました。他の口座の[口座設定]で、このログイン情報を利用できます。",
+                           linked), "success")
             return see_other("home.index")
     return render_template("accounts/troubleshooting.html", remotes=remotes, mapped=mapped,
                            connection=account_settings.connection_of(db, account))
