@@ -97,8 +97,9 @@ def request_sync_in_hours(session: Session, account: Account, bank, *, trigger: 
 
 
 def cancel_active(session: Session, account_ids: list[int], *, reason: str) -> int:
-    """End these accounts' queued or running syncs (e.g. their consent was ended); the worker
-    of a running one sees the consent gone and stores nothing more. The caller commits."""
+    """End these accounts' queued or running syncs (e.g. their consent was ended). A worker in
+    the middle of one is refused its next page by the bank (the token is revoked) and, at the
+    latest, finds the consent gone before it would mark the run done. The caller commits."""
     if not account_ids:
         return 0
     result = session.execute(update(SyncRun).where(
