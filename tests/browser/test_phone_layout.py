@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 SMALL_PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
                "device_scale_factor": 2, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
 MIN_TAP = 44
-# Screenshots of each page for a human to look at (optional): TSUNAGU_LAYOUT_SHOTS=/tmp/shots
+# Screenshots of each page for a human to look at (optional): TSUNAGU_LAYOUT_SHOTS=<a folder>
 SHOTS = os.environ.get("TSUNAGU_LAYOUT_SHOTS")
 
 WIDTHS = """() => ({scroll: document.documentElement.scrollWidth,
