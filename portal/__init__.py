@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as default_config
+from . import private_files
 from .banks.registry import BankRegistry
 from .crypto import TokenCipher
 from .db import close_session, make_engine
@@ -29,7 +30,8 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
         app.config.from_prefixed_env("TSUNAGU")
     else:
         app.config.from_mapping(test_config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The instance folder holds the database, uploads and secrets: 0700, its files 0600.
+    private_files.close_tree(app.instance_path)
     _finish_config(app)
 
     if app.config.get("PROXY_FIX"):

@@ -6,12 +6,17 @@ from flask import current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session
 
+from . import private_files
+
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # check_same_thread off: the scheduler's worker threads use their own sessions
         # on the same engine; WAL lets readers go on while a sync writes.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        path = private_files.sqlite_path(url)
+        if path is not None:
+            private_files.prepare_sqlite(path)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -21,6 +26,8 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            if path is not None:  # WAL made -wal and -shm: 0600 like the database (private_files)
+                private_files.sqlite_connected(path)
 
         return engine
     return create_engine(url, pool_pre_ping=True)

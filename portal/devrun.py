@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from werkzeug.serving import run_simple
 
+from . import private_files
 from .crypto import generate_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,7 +98,10 @@ def main() -> None:
     portal_port = int(os.environ.get("PORTAL_PORT", "5000"))
     bank_port = int(os.environ.get("BANK_PORT", "5001"))
     instance = instance_dir()
-    instance.mkdir(parents=True, exist_ok=True)
+    # Only this user may read what the portal and the sandbox write: the umask covers every
+    # file either process creates (the sandbox inherits it), close_tree what is there already.
+    os.umask(0o077)
+    private_files.close_tree(instance)
     s = _ensure_secrets(instance)
     sandbox_config = _write_sandbox_config(instance, s, portal_port)
     os.environ.setdefault("TSUNAGU_SECRET_KEY", s["secret_key"])

@@ -1,16 +1,20 @@
 """Forms: validation and CSRF through Flask-WTF; labels through Babel."""
 import unicodedata
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
+    Field,
     IntegerField,
     PasswordField,
     RadioField,
+    SelectField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -113,12 +117,56 @@ class ManualStatementForm(FlaskForm):
         return ok
 
 
-class StatementFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET filter changes nothing
+NOT_A_CURSOR = "not a cursor"
 
+
+class CursorField(Field):
+    """The statement list's keyset cursor, `2024-04-01_123`: (date, id), the id a 64-bit one.
+    Anything else (another shape, ids beyond 2^63, digits that are not ASCII) is no cursor:
+    an error never shown (the page has no cursor field), the list starts at its first page."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0]:
+            return
+        day, _sep, ident = valuelist[0].partition("_")
+        if not (ident.isascii() and ident.isdigit() and len(ident) <= 19):
+            raise ValueError(NOT_A_CURSOR)
+        try:
+            key = date.fromisoformat(day), int(ident)
+        except ValueError:
+            raise ValueError(NOT_A_CURSOR) from None
+        if key[1] >= 2**63:
+            raise ValueError(NOT_A_CURSOR)
+        self.data = key
+
+    def _value(self):
+        return f"{self.data[0].isoformat()}_{self.data[1]}" if self.data else ""
+
+
+class GetForm(FlaskForm):
+    """A form read from the query string: a GET changes nothing, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    def value(self, name: str):
+        """The field's value when it is valid, else its default (a query string is typed by
+        hand or by a link: a wrong one gives the page as if it were absent, never a 500)."""
+        field = getattr(self, name)
+        return field.data if not field.errors else field.default
+
+
+class StatementFilterForm(GetForm):
     date_from = DayField(_l("開始日"), validators=[Optional()])
     date_to = DayField(_l("終了日"), validators=[Optional()])
+    after = CursorField()
+
+    def dates(self) -> tuple[date | None, date | None]:
+        """The filter's dates once validate() ran; none when either is wrong."""
+        if self.date_from.errors or self.date_to.errors:
+            return None, None
+        return self.date_from.data, self.date_to.data
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
@@ -154,3 +202,29 @@ class ConfirmForm(FlaskForm):
 class SharedLoginForm(FlaskForm):
     source_account = RadioField(_l("ログイン情報を利用する口座"), coerce=int, choices=[],
                                 validators=[DataRequired(_l("口座を選んでください。"))])
+
+
+class BankSearchForm(GetForm):
+    """口座の登録: the bank search box (a name, kana or code; the first 50 characters)."""
+
+    q = StringField(filters=[lambda s: (s or "").strip()[:50]], default="")
+
+
+def _choice(*values: str) -> SelectField:
+    # The first value is the default; anything not listed is an error, so value() gives it.
+    return SelectField(choices=[SelectChoice(v, v) for v in values], default=values[0])
+
+
+class PageOptionsForm(GetForm):
+    """The flags a link may add to a page: ?then=settings (選択のあと口座設定へ), ?pick=1 (the
+    login picker open), ?show=1 (the memo as shown, htmx's cancel)."""
+
+    then = _choice("", "settings")
+    pick = _choice("", "1")
+    show = _choice("", "1")
+
+
+def page_options(formdata) -> PageOptionsForm:
+    form = PageOptionsForm(formdata)
+    form.validate()
+    return form

@@ -49,6 +49,33 @@ def mapping_form(column_count: int, **kwargs) -> MappingForm:
     return form
 
 
+class HeaderLineForm(FlaskForm):
+    """The mapping step's header line as the page was asked for it (GET ?header_line= re-proposes;
+    a POST proposes from the line sent): a whole number, else the guess. int() reads other
+    scripts' digits too; a superscript "²" is no number to it, so it is an error here."""
+
+    class Meta:
+        csrf = False
+
+    header_line = IntegerField(validators=[Optional()])
+
+    def header_row(self) -> int | None:
+        """The 0-based row (line 0 and 1 both mean the first row, as the page always had it)."""
+        line = self.header_line.data
+        return None if self.header_line.errors or line is None else min(max(line, 1), 40) - 1
+
+
+class ExportForm(FlaskForm):
+    """?encoding= of the CSV export: UTF-8 with a BOM (the default) or Shift_JIS."""
+
+    class Meta:
+        csrf = False
+
+    encoding = SelectField(choices=[SelectChoice("utf-8-sig", "UTF-8"),
+                                    SelectChoice("cp932", "Shift_JIS")],
+                           default="utf-8-sig")
+
+
 class ConfirmImportForm(FlaskForm):
     gap_complete = BooleanField(_l("このファイルで不足期間の明細がすべてそろっています"))
 

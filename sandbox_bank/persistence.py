@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import sqlite3
 
 from .models import Grant, Statement, Token
@@ -13,6 +14,7 @@ from .models import Grant, Statement, Token
 
 def _connect(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=10)
+    os.chmod(path, 0o600)  # plaintext bank-side tokens: this user only (its journal follows)
     conn.execute("CREATE TABLE IF NOT EXISTS sandbox_state (key TEXT PRIMARY KEY, value TEXT)")
     return conn
 

@@ -76,15 +76,16 @@ def after_key(query, key: tuple[date, int] | None, *, newest_first: bool):
 
 def list_statements(session: Session, account: Account, *, limit: int,
                     date_from: date | None = None, date_to: date | None = None,
-                    cursor: str | None = None) -> StatementPage:
-    """Newest first, keyset-paginated on (transaction_date, id): stable and index-backed."""
+                    cursor: tuple[date, int] | None = None) -> StatementPage:
+    """Newest first, keyset-paginated on (transaction_date, id): stable and index-backed.
+    `cursor` is the (date, id) of the last row of the page before (the form reads it)."""
     q = select(Statement).where(Statement.account_id == account.id,
                                 Statement.office_id == account.office_id)
     if date_from:
         q = q.where(Statement.transaction_date >= date_from)
     if date_to:
         q = q.where(Statement.transaction_date <= date_to)
-    q = after_key(q, parse_cursor(cursor), newest_first=True)
+    q = after_key(q, cursor, newest_first=True)
     rows = list(session.exec(q.order_by(Statement.transaction_date.desc(), Statement.id.desc())
                              .limit(limit + 1)))
     nxt = None
@@ -107,17 +108,6 @@ def ledger_in_order(engine: Engine, account_id: int, batch: int = 1000) -> Itera
             if len(rows) < batch:
                 return
             key = (rows[-1].transaction_date, rows[-1].id)
-
-
-def parse_cursor(cursor: str | None) -> tuple[date, int] | None:
-    if not cursor:
-        return None
-    try:
-        d, _, i = cursor.partition("_")
-        key = date.fromisoformat(d), int(i)
-    except ValueError:
-        return None
-    return key if 0 <= key[1] < 2**63 else None  # ids are 64-bit: anything else is no cursor
 
 
 def totals(session: Session, account_id: int) -> tuple[int, int]:

@@ -13,6 +13,8 @@ import secrets
 import time
 from pathlib import Path
 
+from .. import private_files
+
 MAX_AGE_SECONDS = 3600
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _SUFFIXES = (".upload", ".mapping.json", ".name")
@@ -41,8 +43,7 @@ def _fresh(path: Path, now: float) -> bool:
 
 def save(directory: str | Path, owner: Owner, data: bytes, now: float | None = None,
          name: str = "") -> str:
-    folder = Path(directory)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = private_files.make_folder(directory)  # 0700, its files 0600
     purge_stale(folder, now)
     token = secrets.token_urlsafe(24)
     path = _path(folder, owner, token, ".upload")
@@ -50,7 +51,7 @@ def save(directory: str | Path, owner: Owner, data: bytes, now: float | None = N
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     if name:
-        _path(folder, owner, token, ".name").write_text(name[:NAME_MAX], encoding="utf-8")
+        private_files.write_text(_path(folder, owner, token, ".name"), name[:NAME_MAX])
     return token
 
 
@@ -76,7 +77,7 @@ def load(directory: str | Path, owner: Owner, token: str, now: float | None = No
 def save_mapping(directory: str | Path, owner: Owner, token: str, mapping: dict) -> None:
     path = _path(directory, owner, token, ".mapping.json")
     if path is not None and path.with_name(path.name.replace(".mapping.json", ".upload")).exists():
-        path.write_text(json.dumps(mapping), encoding="utf-8")
+        private_files.write_text(path, json.dumps(mapping))
 
 
 def load_mapping(directory: str | Path, owner: Owner, token: str) -> dict | None:

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from ..banks import catalog
 from ..db import get_session
-from ..forms import RegisterAccountForm
+from ..forms import BankSearchForm, RegisterAccountForm
 from ..services import account_rows
 from ..services import accounts as accounts_svc
 from .http import is_htmx, or_404, see_other
@@ -25,7 +25,9 @@ def index():
 @bp.get("/new")
 @login_required
 def new():
-    q = request.args.get("q", "").strip()[:50]
+    search = BankSearchForm(request.args)
+    search.validate()
+    q = search.value("q")
     results = catalog.search(q, limit=30) if q else []
     api_codes = set(current_app.extensions["bank_registry"].codes())
     if is_htmx() and request.headers.get("HX-Target") == "bank-results":

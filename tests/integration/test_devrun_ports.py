@@ -3,6 +3,7 @@ so a consent completes on the second start against the same instance folder."""
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -93,3 +94,25 @@ def test_second_start_on_other_ports_completes_a_consent(tmp_path):
         back = user.consent(account_id, login="yamada", password="password")
         assert back.status_code == 303 and back.headers["Location"] == "/", back.text
         assert FLASH_OK in user.http.get("/").text
+
+
+def test_make_run_leaves_the_instance_folder_private(tmp_path):
+    """The portal's database (-wal, -shm), the demo's secrets, the bank connections, the
+    sandbox's config and its state file (plaintext bank-side tokens): 0600 in a 0700 folder,
+    though the launcher was started with a umask that makes files 0644."""
+    instance = tmp_path / "instance"
+    old = os.umask(0o022)
+    try:
+        with make_run(instance, free_port(), free_port(), tmp_path / "devrun.log") as portal:
+            user = PortalUser(portal).signup()
+            user.register("0001")
+            found = {str(p.relative_to(instance)): stat.S_IMODE(p.stat().st_mode)
+                     for p in instance.rglob("*")}
+    finally:
+        os.umask(old)
+    assert {"tsunagu.sqlite", "tsunagu.sqlite-wal", "tsunagu.sqlite-shm", "sandbox_bank.sqlite",
+            "dev-secrets.json", "sandbox.json", "banks.yaml"} <= set(found), found
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    wrong = {name: oct(mode) for name, mode in found.items()
+             if mode != (0o700 if (instance / name).is_dir() else 0o600)}
+    assert not wrong, wrong

@@ -9,7 +9,7 @@ from flask_login import current_user
 from ... import labels
 from ...dates import today_jst
 from ...db import get_engine, get_session
-from ...forms_files import ConfirmImportForm, UploadForm, mapping_form
+from ...forms_files import ConfirmImportForm, ExportForm, HeaderLineForm, UploadForm, mapping_form
 from ...ledger.csv_export import ExportRow, export_csv
 from ...ledger.csv_import import DEFAULT_MAX_BYTES, CsvFormatError
 from ...services import csv_ingest, csv_mapping, upload_store
@@ -149,9 +149,9 @@ def mapping(upload: str):
     if raw is None:
         return see_other("account.files.upload", account_id=account.id)
     posted = request.method == "POST"
-    line = (request.form if posted else request.args).get("header_line", "")
-    # GET ?header_line= re-proposes; only ASCII digits (a superscript "²" is a digit to isdigit)
-    header_row = min(max(int(line), 1), 40) - 1 if line.isascii() and line.isdigit() else None
+    asked = HeaderLineForm(request.form if posted else request.args)
+    asked.validate()
+    header_row = asked.header_row()
     try:
         proposal = csv_mapping.propose(account, raw, header_row)
     except CsvFormatError as exc:
@@ -179,9 +179,10 @@ def mapping(upload: str):
 @bp.get("/export")
 def export():
     account = current_account()
-    encoding = request.args.get("encoding", "utf-8-sig")
-    if encoding not in EXPORT_CHARSETS:
+    form = ExportForm(request.args)
+    if not form.validate():
         abort(400)
+    encoding = form.encoding.data
     rows = (ExportRow(st.transaction_date, st.value_date, st.amount, st.description, st.balance_after,
                       st.memo) for st in ledger_in_order(get_engine(), account.id))
     name = f"{account.name.translate(UNSAFE_NAME)}_{today_jst():%Y%m%d}.csv"

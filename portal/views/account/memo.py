@@ -7,7 +7,7 @@ from flask import Blueprint, flash, make_response, render_template, request
 from flask_babel import gettext as _
 
 from ...db import get_session
-from ...forms import MemoForm
+from ...forms import MemoForm, page_options
 from ...services import manual_entries
 from ..http import is_htmx, or_404, see_other
 from . import current_account
@@ -34,7 +34,7 @@ def edit(statement_id: int):
     if request.method == "GET":
         form = _form(statement, formdata=None, data={"memo": statement.memo})
         if is_htmx():
-            return _fragment(statement, form, editing=request.args.get("show") != "1")
+            return _fragment(statement, form, editing=page_options(request.args).value("show") != "1")
         resp = make_response(render_template("statements/memo.html", s=statement, memo_form=form))
         resp.vary.add("HX-Request")
         return resp

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ...db import get_session
-from ...forms import AccountSettingsForm, SharedLoginForm
+from ...forms import AccountSettingsForm, SharedLoginForm, page_options
 from ...ledger.running_balance import Opening
 from ...services import account_settings, sharing
 from ..http import is_htmx, see_other
@@ -26,7 +26,7 @@ def _context(account):
     return {"bank": bank, "connection": account_settings.connection_of(db, account),
             "logins": logins, "login_form": login_form,
             "earliest": account_settings.period_floor(db, account, bank),
-            "show_picker": request.args.get("pick") == "1"}
+            "show_picker": page_options(request.args).value("pick") == "1"}
 
 
 def _opening(form) -> Opening | None:

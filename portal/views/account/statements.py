@@ -18,15 +18,15 @@ def index():
     db = get_session()
     account = current_account()
     form = StatementFilterForm(request.args)
-    valid = form.validate()
+    form.validate()
+    date_from, date_to = form.dates()
+    cursor = form.value("after")  # a wrong cursor is the first page
     page = statements_svc.list_statements(
         db, account, limit=current_app.config["STATEMENTS_PAGE_SIZE"],
-        date_from=form.date_from.data if valid else None,
-        date_to=form.date_to.data if valid else None,
-        cursor=request.args.get("after"))
+        date_from=date_from, date_to=date_to, cursor=cursor)
     count, total = statements_svc.totals(db, account.id)
     # Whole-ledger checks read every row: once, on the first page, not on every page turn.
-    first_page = not request.args.get("after")
+    first_page = cursor is None
     breaks = statements_svc.balance_breaks(db, account) if first_page else []
     mismatches = cutover_check.day_mismatches(db, account) if first_page else []
     return render_template("statements/index.html", form=form, page=page, count=count,

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 
 from ... import labels
 from ...db import get_session
-from ...forms import SelectRemoteForm
+from ...forms import SelectRemoteForm, page_options
 from ...models import SyncTrigger
 from ...services import account_rows, sync_queue
 from ...services import accounts as accounts_svc
@@ -56,7 +56,7 @@ def select_remote():
         except accounts_svc.AccountError:
             form.remote_account.errors.append(_("選んだ口座は選択できません。"))
         else:
-            if request.args.get("then") == "settings":
+            if page_options(request.args).value("then") == "settings":
                 # Walkthrough 2: the period (section 4) comes next; [口座を保存する] syncs.
                 flash(_("口座を選択しました。取得期間を確認して[口座を保存する]を押してください。"),
                       "success")
