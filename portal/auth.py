@@ -1,8 +1,18 @@
 """Who is signed in: the user flask-login keeps for a request, how it is loaded, and what a
-request without one gets."""
+request without one gets.
+
+Sessions really end. The session cookie is signed, not stored, so a copy of it would work
+until it expires; each user therefore has a session version (User.session_version), written
+into the session at login and compared by the user loader on every request. A session with
+another number is anonymous. Every logout, a password change and 「すべての端末からログアウト」
+raise the number: one counter, no table of live sessions, and a copied cookie is useless as
+soon as the user logs out from the browser it was copied from. The price: logging out in one
+browser also ends the user's sessions in other browsers (documented in the README).
+"""
 from dataclasses import dataclass
 
 from flask import redirect, request, url_for
+from flask import session as cookie_session
 from flask_login import UserMixin, login_user
 
 from .db import get_session
@@ -16,6 +26,10 @@ class SessionUser(UserMixin):
     email: str
     office_id: int
     locale: str | None
+    session_version: int
+
+
+VERSION_KEY = "_sv"
 
 
 def _session_user(user_id: int) -> SessionUser | None:
@@ -23,15 +37,24 @@ def _session_user(user_id: int) -> SessionUser | None:
     return SessionUser(**vars(member)) if member else None
 
 
+def _load_user(user_id: str) -> SessionUser | None:
+    user = _session_user(int(user_id))
+    if user is None or cookie_session.get(VERSION_KEY) != user.session_version:
+        return None  # logged out, password changed or ended everywhere since this login
+    return user
+
+
 def log_in(user_id: int) -> None:
-    login_user(_session_user(user_id))
+    user = _session_user(user_id)
+    login_user(user)
+    cookie_session[VERSION_KEY] = user.session_version
 
 
 def init_app(app) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
-    login_manager.user_loader(lambda user_id: _session_user(int(user_id)))
+    login_manager.user_loader(_load_user)
 
     @login_manager.unauthorized_handler
     def _unauthorized():

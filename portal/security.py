@@ -2,6 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, request
+from flask_login import current_user
 
 
 def _bank_origins() -> str:
@@ -28,7 +29,10 @@ def init_app(app) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.headers.get("HX-Request"):
-            response.headers.setdefault("Cache-Control", "no-store")
+        if request.headers.get("HX-Request") or (
+                request.endpoint != "static" and current_user.is_authenticated):
+            # A signed-in page (statements, balances, the CSV export) must not be kept by the
+            # browser or a proxy: after logout, the back button or a shared PC would show it.
+            response.headers["Cache-Control"] = "no-store"
         response.vary.add("HX-Request")
         return response

@@ -2,7 +2,7 @@
 from .banking import Account, BankConnection, RemoteAccount
 from .statement_rows import MatchReview, Statement, StatementAlias, StatementImport
 from .sync import BankCallCount, SyncRun
-from .users import LoginAttempt, Membership, Office, User
+from .users import LoginAttempt, Membership, Office, PendingConsent, User
 from .vocabulary import (
     ConnectionState,
     ReviewState,
@@ -26,6 +26,7 @@ __all__ = [
     "MatchReview",
     "Membership",
     "Office",
+    "PendingConsent",
     "RemoteAccount",
     "Statement",
     "StatementAlias",

@@ -1,7 +1,9 @@
 """Consents at banks (ログイン情報): the OAuth code flow, encrypted tokens, refresh.
 
-Framework-free: the view keeps the pending state in the user's session and passes it in.
+Framework-free. A consent started and not yet returned is kept in the pending_consent table
+(never in the session cookie): keyed by a hash of the state, one use, PENDING_TTL to live.
 """
+import hashlib
 import secrets
 import threading
 import time
@@ -11,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
-from sqlalchemy import text, update
+from sqlalchemy import delete, text, update
 from sqlmodel import Session, select
 
 from ..banks.client import BankClient
@@ -20,6 +22,7 @@ from ..banks.registry import BankApi
 from ..crypto import TokenCipher, token_aad
 from ..dates import utcnow
 from ..models import Account, BankConnection, RemoteAccount
+from ..models import PendingConsent as PendingConsentRow
 from ..models.vocabulary import ConnectionState, SyncMethod
 
 REQUIRED_SCOPES = ("private:account",)
@@ -50,8 +53,39 @@ class PendingConsent:
     def expired(self) -> bool:
         return time.time() - self.created_at > PENDING_TTL
 
-    def to_dict(self) -> dict:
-        return self.__dict__.copy()
+
+def _state_hash(state: str) -> str:
+    return hashlib.sha256(state.encode()).hexdigest()
+
+
+def keep_pending(session: Session, pending: PendingConsent, *, user_id: int, office_id: int) -> None:
+    """Store a consent started at the bank until its callback; expired ones are swept here."""
+    session.exec(delete(PendingConsentRow).where(
+        PendingConsentRow.created_at < utcnow() - timedelta(seconds=PENDING_TTL)))
+    session.add(PendingConsentRow(
+        state_hash=_state_hash(pending.state), user_id=user_id, office_id=office_id,
+        account_id=pending.account_id, connection_id=pending.connection_id,
+        bank_code=pending.bank_code, code_verifier=pending.code_verifier,
+        created_at=datetime.fromtimestamp(pending.created_at, UTC)))
+    session.commit()
+
+
+def take_pending(session: Session, state: str, *, user_id: int) -> PendingConsent | None:
+    """The pending consent of `state` started by `user_id`, removed so it is used once; None
+    when there is none (never started, already used) or it is another user's. An expired one
+    is still returned (and removed): the caller tells the user it expired."""
+    if not state:
+        return None
+    row = session.exec(select(PendingConsentRow).where(
+        PendingConsentRow.state_hash == _state_hash(state))).first()
+    if row is None or row.user_id != user_id:
+        return None
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    pending = PendingConsent(state, row.code_verifier, row.bank_code, row.account_id,
+                             row.connection_id, created.timestamp())
+    session.delete(row)
+    session.commit()
+    return pending
 
 
 def _oauth_client(bank: BankApi, redirect_uri: str | None = None, timeout: float = 15.0):

@@ -73,6 +73,7 @@ class Member:
     email: str
     office_id: int
     locale: str | None
+    session_version: int
 
 
 def member(session: Session, user_id: int) -> Member | None:
@@ -82,7 +83,8 @@ def member(session: Session, user_id: int) -> Member | None:
     office_id = office_of(session, user.id)
     if office_id is None:
         return None
-    return Member(id=user.id, email=user.email, office_id=office_id, locale=user.locale)
+    return Member(id=user.id, email=user.email, office_id=office_id, locale=user.locale,
+                  session_version=user.session_version)
 
 
 def set_locale(session: Session, user_id: int, locale: str) -> None:
@@ -90,3 +92,24 @@ def set_locale(session: Session, user_id: int, locale: str) -> None:
     if user is not None:
         user.locale = locale
         session.commit()
+
+
+def end_sessions(session: Session, user_id: int) -> int:
+    """Raise the user's session version: every session cookie issued before stops working.
+    Returns the new version, for the one session that is to continue (if any)."""
+    user = session.get(User, user_id)
+    user.session_version += 1
+    session.commit()
+    return user.session_version
+
+
+def change_password(session: Session, user_id: int, *, current: str, new: str) -> int | None:
+    """Set a new password when `current` is right; every other session ends. Returns the new
+    session version, or None when the current password is wrong (nothing changes)."""
+    user = session.get(User, user_id)
+    if user is None or not check_password_hash(user.password_hash, current):
+        return None
+    user.password_hash = generate_password_hash(new)
+    user.session_version += 1
+    session.commit()
+    return user.session_version

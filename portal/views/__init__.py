@@ -2,7 +2,7 @@
 
 
 def register_blueprints(app) -> None:
-    from . import account, accounts, home, oauth_callback, reauth, sign_in
+    from . import account, account_security, accounts, home, oauth_callback, reauth, sign_in
 
-    for module in (sign_in, home, accounts, oauth_callback, reauth, account):
+    for module in (sign_in, home, accounts, oauth_callback, reauth, account, account_security):
         app.register_blueprint(module.bp)

@@ -12,7 +12,6 @@ from .http import see_other
 
 bp = Blueprint("oauth", __name__)
 
-PENDING_KEY = "oauth_pending"
 REAUTH_QUEUE_KEY = "reauth_queue"
 
 MESSAGES = {
@@ -36,12 +35,11 @@ def _fail(reason: str):
 @bp.get("/oauth/callback")
 @login_required
 def callback():
-    pendings = dict(cookie_session.get(PENDING_KEY, {}))
-    data = pendings.pop(request.args.get("state", ""), None)
-    cookie_session[PENDING_KEY] = pendings
-    if data is None:
+    # Looked up by state and owner, and spent: a replayed or another user's callback finds nothing.
+    pending = connections.take_pending(get_session(), request.args.get("state", ""),
+                                       user_id=current_user.id)
+    if pending is None:
         return _fail("state_mismatch")
-    pending = connections.PendingConsent(**data)
     if pending.expired:
         return _fail("state_expired")
     bank = current_app.extensions["bank_registry"].get(pending.bank_code)

@@ -22,12 +22,15 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
-def _start_session(user) -> None:
+def start_session(user_id: int | None) -> None:
+    """A fresh session (nothing from before survives but the language), signed in as
+    `user_id` unless it is None."""
     lang = cookie_session.get("lang")
-    cookie_session.clear()  # a fresh session at login: nothing from before survives
+    cookie_session.clear()
     if lang:
         cookie_session["lang"] = lang
-    log_in(user.id)
+    if user_id is not None:
+        log_in(user_id)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -40,7 +43,7 @@ def signup():
         except users.SignupError:
             form.email.errors.append(_("このメールアドレスは登録済みです。"))
         else:
-            _start_session(user)
+            start_session(user.id)
             flash(_("ようこそ。事業所「%(name)s」を作成しました。", name=form.office_name.data), "success")
             return see_other("home.index")
     return render_template("auth/signup.html", form=form), 400 if form.errors else 200
@@ -61,7 +64,7 @@ def login():
         if user is None:
             form.password.errors.append(_("メールアドレスまたはパスワードが違います。"))
         else:
-            _start_session(user)
+            start_session(user.id)
             return redirect(_safe_next(request.args.get("next")), code=303)
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 
@@ -69,6 +72,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # Ends every copy of this session cookie too (portal/auth.py says why all sessions end).
+    users.end_sessions(get_session(), current_user.id)
     logout_user()
     cookie_session.clear()
     return see_other("auth.login")

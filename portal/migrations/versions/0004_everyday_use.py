@@ -78,6 +78,12 @@ def downgrade() -> None:
     if sqlite:
         # Batch mode copies `statement` and drops the old table, which statement_alias rows
         # point at until the copy takes its name (SQLite's own recipe for altering a table).
+        # foreign_keys cannot change inside a transaction, and one is open when a later
+        # revision's downgrade ran first (its alembic_version UPDATE began it): end it here.
+        # That revision is fully undone and recorded; SQLite's DDL is not transactional here.
+        dbapi = op.get_bind().connection.dbapi_connection
+        if dbapi.in_transaction:
+            dbapi.commit()
         op.execute("PRAGMA foreign_keys = OFF")
     with op.batch_alter_table('statement', schema=None) as batch_op:
         batch_op.drop_index('ix_statement_derived', sqlite_where=sa.text("balance_derived = 1"),

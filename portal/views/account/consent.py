@@ -1,14 +1,13 @@
 """The account's link to its bank: the completion page after registering, the notes page, and
 the redirect to the bank's consent screen (the callback is views.oauth_callback)."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask import session as cookie_session
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ...db import get_session
 from ...models import SyncMethod
 from ...services import connections, sharing
 from ..http import see_other
-from ..oauth_callback import PENDING_KEY
 from . import current_account
 
 bp = Blueprint("consent", __name__)
@@ -36,8 +35,7 @@ def start():
     url, pending = connections.begin_consent(
         bank, redirect_uri=url_for("oauth.callback", _external=True), account_id=account.id,
         connection_id=account.connection_id)
-    # One pending consent per state; popped on return so a replayed callback finds nothing.
-    pendings = dict(list(cookie_session.get(PENDING_KEY, {}).items())[-4:])
-    pendings[pending.state] = pending.to_dict()
-    cookie_session[PENDING_KEY] = pendings
+    # Kept server-side until the callback takes it (once): the cookie holds no verifier or state.
+    connections.keep_pending(get_session(), pending, user_id=current_user.id,
+                             office_id=account.office_id)
     return redirect(url, code=303)
