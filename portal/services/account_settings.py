@@ -10,10 +10,10 @@ from ..banks.registry import BankApi
 from ..crypto import TokenCipher
 from ..dates import today_jst
 from ..ledger.running_balance import Opening
-from ..models import Account, BankConnection, RemoteAccount
+from ..models import Account, RemoteAccount
 from ..models.vocabulary import ConnectionState, SyncMethod, SyncState, SyncTrigger
 from . import balances, connections, sync_queue
-from .accounts import accounts_of_connection
+from .accounts import accounts_of_connection, connection_of
 from .sync_window import earliest_available
 
 
@@ -35,10 +35,6 @@ class Saved(StrEnum):
     SYNCING = "syncing"  # an API account with its bank-side account: [口座を保存する] syncs
     SAVED = "saved"  # nothing to sync (manual, files, or no consent yet)
     NEEDS_SELECTION = "needs_selection"  # a consent, but no bank-side account chosen yet
-
-
-def connection_of(session: Session, account: Account) -> BankConnection | None:
-    return session.get(BankConnection, account.connection_id) if account.connection_id else None
 
 
 def period_floor(session: Session, account: Account, bank: BankApi | None) -> date | None:

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from ..banks import catalog
 from ..banks.registry import DEFAULT_KINDS, BankRegistry
-from ..models import Account, RemoteAccount, SyncRun
+from ..models import Account, BankConnection, RemoteAccount, SyncRun
 from ..models.vocabulary import SyncMethod, SyncState
 
 
@@ -131,3 +131,8 @@ def first_accounts(session: Session, connection_ids: list[int]) -> dict[int, int
     return dict(session.exec(select(Account.connection_id, func.min(Account.id))
                              .where(Account.connection_id.in_(connection_ids))
                              .group_by(Account.connection_id)).all())
+
+
+def connection_of(session: Session, account: Account) -> BankConnection | None:
+    """The consent (ログイン情報) this account uses, if any."""
+    return session.get(BankConnection, account.connection_id) if account.connection_id else None

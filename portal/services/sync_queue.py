@@ -6,8 +6,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from ..dates import utcnow
-from ..models import Account, BankConnection, SyncRun
+from ..models import Account, SyncRun
 from ..models.vocabulary import ACTIVE_SYNC_STATES, ConnectionState, SyncMethod, SyncState
+from . import accounts as accounts_svc
 
 
 class SyncRequestError(ValueError):
@@ -83,7 +84,7 @@ def request_sync_in_hours(session: Session, account: Account, bank, *, trigger: 
     from ..banks import hours
     from . import call_budget
 
-    conn = session.get(BankConnection, account.connection_id) if account.connection_id else None
+    conn = accounts_svc.connection_of(session, account)
     if conn is not None and conn.state != ConnectionState.ACTIVE:
         raise SyncRequestError("not_linked")
     status = hours.status(bank) if bank is not None else None

@@ -76,7 +76,7 @@ def execute(engine: Engine, ctx: SyncContext, run_id: int) -> None:
 
 def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, client) -> None:
     bank = ctx.registry.get(account.bank_code)
-    conn = session.get(BankConnection, account.connection_id) if account.connection_id else None
+    conn = accounts_svc.connection_of(session, account)
     if bank is None or conn is None:
         _finish(session, run, account, SyncState.FAILED, "not_linked", "account has no bank consent")
         return

@@ -7,6 +7,7 @@ from ...db import get_session
 from ...forms import AccountSettingsForm, SharedLoginForm, page_options
 from ...ledger.running_balance import Opening
 from ...services import account_settings, sharing
+from ...services import accounts as accounts_svc
 from ..http import is_htmx, see_other
 from . import current_account
 
@@ -23,7 +24,7 @@ def _context(account):
     login_form = SharedLoginForm()
     logins = sharing.shared_logins(db, account) if bank else []
     login_form.source_account.choices = [(s.account.id, s.account.name) for s in logins]
-    return {"bank": bank, "connection": account_settings.connection_of(db, account),
+    return {"bank": bank, "connection": accounts_svc.connection_of(db, account),
             "logins": logins, "login_form": login_form,
             "earliest": account_settings.period_floor(db, account, bank),
             "show_picker": page_options(request.args).value("pick") == "1"}
@@ -107,7 +108,7 @@ def troubleshooting():
                            linked), "success")
             return see_other("home.index")
     return render_template("accounts/troubleshooting.html", remotes=remotes, mapped=mapped,
-                           connection=account_settings.connection_of(db, account))
+                           connection=accounts_svc.connection_of(db, account))
 
 
 @bp.route("/disconnect", methods=["GET", "POST"])
