@@ -1,4 +1,5 @@
-"""Command-line tools: `flask db upgrade`, `flask tokens rotate-key`, `flask sync run-pending`."""
+"""Command-line tools: `flask db upgrade`, `flask tokens rotate-key`, `flask sync run-pending`,
+`flask sync worker`."""
 import click
 from flask import Flask, current_app
 from sqlmodel import select
@@ -56,3 +57,40 @@ def init_app(app: Flask) -> None:
         from .jobs import run_pending
 
         click.echo(f"ran {run_pending(current_app)} sync runs")
+
+    @sync_group.command("worker")
+    def worker_cmd():
+        """Run queued syncs (and the scheduled jobs) in the foreground until stopped.
+
+        Start as many as you like beside web processes that have the scheduler off: runs are
+        claimed under a lease, and one that a killed worker held is taken over."""
+        import signal
+        import threading
+
+        from .jobs import start_scheduler
+
+        app = current_app._get_current_object()
+        if "scheduler" not in app.extensions:
+            start_scheduler(app)
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        worker_id = app.extensions["sync_dispatcher"].ctx.worker_id
+        click.echo(f"sync worker {worker_id} running; stop with Ctrl+C", err=True)
+        stop.wait()
+        app.extensions["stop_background"]()
+        click.echo("sync worker stopped", err=True)
+
+    @app.cli.group("files")
+    def files_group():
+        """Uploaded statement files waiting for their import."""
+
+    @files_group.command("prune")
+    def prune_cmd():
+        """Delete uploads older than an hour (the next upload does it too; cron may run this)."""
+        from pathlib import Path
+
+        from .services import upload_store
+
+        gone = upload_store.purge_stale(Path(current_app.instance_path) / "uploads")
+        click.echo(f"deleted {gone} abandoned uploads")

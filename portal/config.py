@@ -23,15 +23,47 @@ DEFAULTS = {
     "SYNC_DISPATCH_SECONDS": 1.0,
     "SYNC_WORKERS": 4,
     "SYNC_OVERLAP_DAYS": 7,
+    # A worker renews its lease on a run with every page and every lease/3 seconds; a run
+    # whose lease ran out (its worker died) is taken over by any worker.
+    "SYNC_LEASE_SECONDS": 30,
     # Scheduled sync (Japan time): a few times a day, inside typical bank hours.
     "SYNC_SCHEDULE_HOURS": "7,12,18",
     "SYNC_SCHEDULE_MINUTE": "5",
     "TOKEN_REFRESH_CHECK_SECONDS": 300,
     "STATEMENTS_PAGE_SIZE": 50,
+    # Sign-in limits (portal/views/rate_limits.py). Per account: LOGIN_MAX_FAILURES attempts
+    # in LOGIN_LOCK_SECONDS (a short lock anyone can cause; a password reset ends it). Per
+    # client address: every attempt counts. memory:// serves one process; use redis:// when
+    # several processes serve the portal.
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_SECONDS": 300,
+    "LOGIN_ADDRESS_LIMIT": "30 per 10 minutes",
+    "TWO_FACTOR_CODE_LIMIT": "5 per 5 minutes",
+    "SIGNUP_ADDRESS_LIMIT": "10 per hour",
+    "RESET_ADDRESS_LIMIT": "10 per hour",
+    "RESET_ACCOUNT_LIMIT": "3 per 15 minutes",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STRATEGY": "moving-window",
+    # False: invitation only, /signup is closed (a self-hosted office).
+    "SIGNUP_ENABLED": True,
+    "SIGNUP_CONFIRM_HOURS": 24,
+    "PASSWORD_RESET_MINUTES": 30,
+    # Outgoing mail (password reset, sign-up confirmation). Without MAIL_HOST nothing is sent:
+    # sign-up signs in at once and there is no reset by e-mail (README, "Sign-in").
+    "MAIL_HOST": None,
+    "MAIL_PORT": 587,
+    "MAIL_FROM": None,
+    "MAIL_USE_TLS": True,  # STARTTLS
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
     "RUN_MIGRATIONS_ON_START": True,
     "PROXY_FIX": False,
     "BANK_HTTP_TIMEOUT": 15.0,
     "BANK_MAX_RETRY_WAIT": 30.0,
+    # Request bodies over this are refused (413) before anything reads them, on every route;
+    # a statement file has its own, lower limit (5 MB).
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # Statement files uploaded but not imported yet, per office (README, "Statement files").
+    "UPLOAD_PENDING_FILES": 10,
+    "UPLOAD_PENDING_BYTES": 25 * 1024 * 1024,
 }

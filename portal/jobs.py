@@ -5,14 +5,13 @@ which claims due runs and hands them to a small thread pool.
 """
 import atexit
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from threading import BoundedSemaphore
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from .dates import utcnow
 from .db import session_scope
 from .leader import Leadership
 from .services import schedule, sync_queue, sync_run
@@ -24,7 +23,8 @@ def sync_context(app: Flask) -> sync_run.SyncContext:
     return sync_run.SyncContext(
         registry=app.extensions["bank_registry"], cipher=app.extensions["token_cipher"],
         overlap_days=app.config["SYNC_OVERLAP_DAYS"], http_timeout=app.config["BANK_HTTP_TIMEOUT"],
-        max_retry_wait=app.config["BANK_MAX_RETRY_WAIT"])
+        max_retry_wait=app.config["BANK_MAX_RETRY_WAIT"],
+        lease_seconds=app.config["SYNC_LEASE_SECONDS"])
 
 
 class SyncDispatcher:
@@ -34,13 +34,20 @@ class SyncDispatcher:
         workers = app.config["SYNC_WORKERS"]
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sync")
         self.slots = BoundedSemaphore(workers)
+        self._renewed_at = 0.0
 
     def dispatch(self) -> int:
-        """Claim due runs while a worker is free; returns how many were started."""
+        """Renew this process's leases when a third of one has gone by, then claim due runs
+        (and runs whose worker died) while a worker is free; returns how many were started."""
+        now = time.monotonic()
+        if now - self._renewed_at >= self.ctx.lease_seconds / 3:
+            with session_scope(self.engine) as session:
+                sync_queue.renew_leases(session, self.ctx.worker_id, self.ctx.lease_seconds)
+            self._renewed_at = now
         started = 0
         while self.slots.acquire(blocking=False):
             with session_scope(self.engine) as session:
-                run_id = sync_queue.claim_next(session)
+                run_id = sync_queue.claim_next(session, self.ctx.worker_id, self.ctx.lease_seconds)
             if run_id is None:
                 self.slots.release()
                 break
@@ -63,7 +70,7 @@ def run_pending(app: Flask) -> int:
     engine, ctx, count = app.extensions["db_engine"], sync_context(app), 0
     while True:
         with session_scope(engine) as session:
-            run_id = sync_queue.claim_next(session)
+            run_id = sync_queue.claim_next(session, ctx.worker_id, ctx.lease_seconds)
         if run_id is None:
             return count
         sync_run.execute(engine, ctx, run_id)
@@ -71,10 +78,8 @@ def run_pending(app: Flask) -> int:
 
 
 def start_scheduler(app: Flask) -> BackgroundScheduler:
-    with session_scope(app.extensions["db_engine"]) as session:
-        requeued = sync_queue.requeue_stale(session, utcnow() - timedelta(minutes=15))
-    if requeued:
-        log.info("requeued %d interrupted sync runs", requeued)
+    # Runs a dead process left 'running' need nothing here: their leases run out and any
+    # dispatcher (this one too) takes them over.
     dispatcher = SyncDispatcher(app)
     scheduler = BackgroundScheduler(timezone="Asia/Tokyo")
     scheduler.add_job(dispatcher.dispatch, "interval", id="dispatch-syncs",

@@ -148,6 +148,10 @@ def _deliver(box, code, payload) -> Response:
     if box.faults.take(code, "truncate"):
         cut = body[: max(1, len(body) // 2)]
         return Response(cut, 200, content_type="application/json; charset=utf-8")
+    if box.faults.take(code, "malformed"):
+        # Complete JSON, but not the documented shape: no client can use it, however often.
+        body = json.dumps({"malformed": "注入された障害"}, ensure_ascii=False).encode()
+        return Response(body, 200, content_type="application/json; charset=utf-8")
     if box.faults.take(code, "reset"):
         sock = request.environ.get("werkzeug.socket")
         return Response(_reset_midway(body, sock), 200, headers={"Content-Length": str(len(body))},

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 # Faults that stay on the board and act on the next API calls.
 LASTING = {"maintenance", "rate_limit", "server_error", "slow", "reset", "truncate",
-           "insert_between_pages"}
+           "malformed", "insert_between_pages"}
 # Faults that act once, at once, on the bank's consents.
 IMMEDIATE = {"revoke_consents", "expire_consents"}
 MODES = LASTING | IMMEDIATE

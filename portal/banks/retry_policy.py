@@ -1,11 +1,12 @@
 """When the bank client tries a request again, and how long it waits (tenacity, not a loop).
 
-Retried: 5xx (BankServerError), no usable answer (BankConnectionError), and 429/503 when the
-bank's Retry-After is at most `max_retry_wait` (or absent). A longer Retry-After is raised at
-once: the caller reschedules the sync with it instead of holding a worker. A body that did
-not decode (truncated JSON) is retried once, since a broken transfer looks the same; a body
-that decodes but breaks the schema, 401, 403 and other 4xx are never retried. After the
-last attempt the typed error itself is re-raised, retry_after included.
+Retried: 5xx (BankServerError), no usable answer (BankConnectionError: reset, timeout), a
+body that did not decode (truncated JSON: a broken transfer looks the same), and 429/503
+when the bank's Retry-After is at most `max_retry_wait` (or absent). A longer Retry-After is
+raised at once: the caller reschedules the sync with it instead of holding a worker. A body
+that decodes but breaks the schema is asked for once more (a bank can glitch once); the
+same again is a `bad_response` for good. 401, 403 and other 4xx are never retried. After
+the last attempt the typed error itself is re-raised, retry_after included.
 """
 import logging
 import random
@@ -23,25 +24,27 @@ from .errors import (
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_JITTER = 1.0  # seconds added at random, so many workers do not return together
-TRANSIENT_BODY_RETRIES = 1
+MALFORMED_BODY_RETRIES = 1
 
 
 def retrying(*, attempts: int, max_retry_wait: float, sleep: Callable[[float], None],
              label: str) -> Retrying:
-    """A fresh policy for one logical request (it counts truncated bodies per request)."""
-    transient_bodies = 0
+    """A fresh policy for one logical request (it counts malformed bodies per request)."""
+    malformed_bodies = 0
     backoff = wait_exponential_jitter(multiplier=0.5, max=max_retry_wait, jitter=0.5)
 
     def worth_retrying(state: RetryCallState) -> bool:
-        nonlocal transient_bodies
+        nonlocal malformed_bodies
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, BankServerError | BankConnectionError):
             return True
         if isinstance(exc, RateLimited | BankUnavailable):
             return exc.retry_after is None or exc.retry_after <= max_retry_wait
-        if isinstance(exc, BadBankResponse) and exc.transient:
-            transient_bodies += 1
-            return transient_bodies <= TRANSIENT_BODY_RETRIES
+        if isinstance(exc, BadBankResponse):
+            if exc.transient:
+                return True
+            malformed_bodies += 1
+            return malformed_bodies <= MALFORMED_BODY_RETRIES
         return False
 
     def wait(state: RetryCallState) -> float:

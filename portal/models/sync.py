@@ -22,6 +22,7 @@ class SyncRun(SQLModel, table=True):
         ),
         Index("ix_sync_run_queue", "state", "next_attempt_at"),
         Index("ix_sync_run_account", "account_id", "id"),
+        Index("ix_sync_run_lease", "state", "lease_expires_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     office_id: int = Field(foreign_key="office.id", index=True)
@@ -42,6 +43,13 @@ class SyncRun(SQLModel, table=True):
     error_code: str | None = Field(default=None, max_length=40)
     error_message: str | None = Field(default=None, max_length=500)
     notice: str | None = Field(default=None, max_length=40)  # e.g. unlinked_accounts
+    # The worker holding a running run, until when; any worker takes over a run whose lease
+    # ran out (its worker died) and goes on from `resume_cursor`, the bank's cursor of the
+    # first page not yet stored (committed with the page before it).
+    lease_owner: str | None = Field(default=None, max_length=80)
+    lease_expires_at: datetime | None = None
+    resume_cursor: str | None = Field(default=None, max_length=500)
+    resumes: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # take-overs
 
 
 class BankCallCount(SQLModel, table=True):

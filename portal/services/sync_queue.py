@@ -1,7 +1,7 @@
 """Sync runs as a queue in the database: request, claim atomically, finish, retry later."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import and_, case, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -44,28 +44,60 @@ def request_sync(session: Session, account: Account, *, trigger: str,
     return run
 
 
-def claim_next(session: Session) -> int | None:
-    """Take the oldest due run; safe with many workers (SKIP LOCKED on PostgreSQL)."""
+def _claimable(now: datetime):
+    """Due queued runs, and running runs whose worker stopped renewing its lease (it died)."""
+    return or_(
+        and_(SyncRun.state == SyncState.QUEUED,
+             or_(SyncRun.next_attempt_at.is_(None), SyncRun.next_attempt_at <= now)),
+        # No lease at all: a run claimed before leases existed, whose process is gone.
+        and_(SyncRun.state == SyncState.RUNNING,
+             or_(SyncRun.lease_expires_at.is_(None), SyncRun.lease_expires_at < now)))
+
+
+def claim_next(session: Session, owner: str, lease_seconds: float) -> int | None:
+    """Take the oldest claimable run under a lease for `owner`; safe with many workers
+    (SKIP LOCKED on PostgreSQL, the single writer on SQLite). A run taken over from a dead
+    worker keeps its start time and counts a resume, not an attempt: attempts pace the
+    retries of bank faults."""
     now = utcnow()
-    due = (select(SyncRun.id)
-           .where(SyncRun.state == SyncState.QUEUED,
-                  or_(SyncRun.next_attempt_at.is_(None), SyncRun.next_attempt_at <= now))
-           .order_by(SyncRun.id).limit(1))
+    due = select(SyncRun.id).where(_claimable(now)).order_by(SyncRun.id).limit(1)
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
+    queued = SyncRun.state == SyncState.QUEUED
     claimed = session.execute(
         update(SyncRun)
-        .where(SyncRun.id == due.scalar_subquery(), SyncRun.state == SyncState.QUEUED)
-        .values(state=SyncState.RUNNING, started_at=now, attempts=SyncRun.attempts + 1)
+        .where(SyncRun.id == due.scalar_subquery(), _claimable(now))
+        .values(state=SyncState.RUNNING,
+                started_at=case((queued, now), else_=SyncRun.started_at),
+                attempts=SyncRun.attempts + case((queued, 1), else_=0),
+                resumes=SyncRun.resumes + case((queued, 0), else_=1),
+                lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds))
         .returning(SyncRun.id)).first()
     session.commit()
     return claimed[0] if claimed else None
 
 
-def requeue_stale(session: Session, older_than: datetime) -> int:
-    """Runs left 'running' by a process that died go back to the queue."""
-    result = session.execute(update(SyncRun).where(
-        SyncRun.state == SyncState.RUNNING, SyncRun.started_at < older_than).values(state=SyncState.QUEUED))
+def hold(session: Session, run_id: int, owner: str, lease_seconds: float) -> bool:
+    """Renew `owner`'s lease on a running run, in the caller's transaction; False when the run
+    is no longer theirs (taken over after their lease ran out, or cancelled). Written before
+    each commit of the worker, so a worker that lost its run never writes over the new one:
+    on PostgreSQL the row lock it takes holds a taker-over off until that commit."""
+    result = session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run_id, SyncRun.lease_owner == owner,
+               SyncRun.state == SyncState.RUNNING)
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def renew_leases(session: Session, owner: str, lease_seconds: float) -> int:
+    """The process heartbeat: extend every lease `owner` holds (a worker waiting out a bank's
+    Retry-After is alive, not dead)."""
+    result = session.execute(
+        update(SyncRun)
+        .where(SyncRun.lease_owner == owner, SyncRun.state == SyncState.RUNNING)
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds)))
     session.commit()
     return result.rowcount
 

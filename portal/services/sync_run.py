@@ -1,7 +1,10 @@
 """Executing one sync run: tokens, bank-side accounts, balance, statements page by page."""
 import logging
+import os
 import random
-from dataclasses import dataclass
+import secrets
+import socket
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,7 +13,15 @@ from sqlmodel import Session, select
 
 from ..banks import hours
 from ..banks.client import BankClient
-from ..banks.errors import BankApiError, BankUnavailable, RateLimited, ReauthRequired
+from ..banks.errors import (
+    BadBankResponse,
+    BankApiError,
+    BankConnectionError,
+    BankServerError,
+    BankUnavailable,
+    RateLimited,
+    ReauthRequired,
+)
 from ..banks.registry import BankApi, BankRegistry
 from ..crypto import TokenCipher
 from ..dates import utcnow
@@ -18,7 +29,7 @@ from ..db import session_scope
 from ..models import Account, BankConnection, RemoteAccount, SyncRun
 from ..models.vocabulary import ConnectionState, StatementSource, SyncState, SyncTrigger
 from . import accounts as accounts_svc
-from . import balances, call_budget
+from . import balances, call_budget, sync_queue
 from .connections import access_token, mark_reauth
 from .cutover.apply import apply_api_page
 from .statements import count_statements, upsert_statements
@@ -26,6 +37,16 @@ from .sync_window import fetch_window, missing_range
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
+MAX_RESUMES = 10  # a run that kills its worker every time must end, not loop
+
+
+def new_worker_id() -> str:
+    # Host and pid say where a lease is held; the random part keeps a restarted pid apart.
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+class LeaseLost(Exception):
+    """This worker no longer holds the run (another took it over, or it was cancelled)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +56,8 @@ class SyncContext:
     overlap_days: int = 7
     http_timeout: float = 15.0
     max_retry_wait: float = 30.0
+    lease_seconds: float = 30.0
+    worker_id: str = field(default_factory=new_worker_id)
 
     def client(self, bank: BankApi) -> BankClient:
         return BankClient(bank.api_base, bank.dialect, bank.client_id,
@@ -52,36 +75,73 @@ def execute(engine: Engine, ctx: SyncContext, run_id: int) -> None:
         bank = ctx.registry.get(account.bank_code)
         client = ctx.client(bank) if bank else None
         try:
-            _sync(session, ctx, run, account, client)
-        except ReauthRequired as exc:
+            _attempt(session, ctx, run, account, bank, client)
+        except LeaseLost:
             session.rollback()
-            conn = session.get(BankConnection, account.connection_id)
-            if conn is not None and conn.state == ConnectionState.ACTIVE:
-                mark_reauth(session, conn, "token_rejected")
-            _finish(session, run, account, SyncState.FAILED, exc.code, str(exc))
-        except (RateLimited, BankUnavailable) as exc:
-            session.rollback()
-            _retry_later(session, run, account, exc, bank)
-        except BankApiError as exc:
-            session.rollback()
-            _finish(session, run, account, SyncState.FAILED, exc.code, str(exc))
-        except Exception:
-            session.rollback()
-            log.exception("sync run %s failed unexpectedly", run_id)
-            _finish(session, run, account, SyncState.FAILED, "internal_error", "unexpected error")
+            log.info("sync run %s was taken over or cancelled; this worker stops", run_id)
         finally:
             if client is not None:
                 call_budget.record(session, account.bank_code, client.calls)
 
 
-def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, client) -> None:
-    bank = ctx.registry.get(account.bank_code)
+def _attempt(session: Session, ctx: SyncContext, run: SyncRun, account: Account, bank,
+             client) -> None:
+    """One worker's go at a run; every way it ends is written to the run (the sync log)."""
+    try:
+        if run.resumes > MAX_RESUMES:
+            _finish(session, ctx, run, account, SyncState.FAILED, "interrupted",
+                    "the sync was interrupted too many times")
+        else:
+            _sync(session, ctx, run, account, bank, client)
+    except LeaseLost:
+        raise
+    except ReauthRequired as exc:
+        session.rollback()
+        conn = session.get(BankConnection, account.connection_id)
+        if conn is not None and conn.state == ConnectionState.ACTIVE:
+            mark_reauth(session, conn, "token_rejected")
+        _finish(session, ctx, run, account, SyncState.FAILED, exc.code, str(exc))
+    except (RateLimited, BankUnavailable, BankServerError, BankConnectionError) as exc:
+        session.rollback()
+        _retry_later(session, ctx, run, account, exc, bank)
+    except BadBankResponse as exc:
+        session.rollback()
+        if exc.transient:  # a broken transfer, the client's retries used up: come back later
+            _retry_later(session, ctx, run, account, exc, bank)
+        else:
+            _finish(session, ctx, run, account, SyncState.FAILED, exc.code, str(exc))
+    except BankApiError as exc:
+        session.rollback()
+        _finish(session, ctx, run, account, SyncState.FAILED, exc.code, str(exc))
+    except Exception:
+        session.rollback()
+        log.exception("sync run %s failed unexpectedly", run.id)
+        _finish(session, ctx, run, account, SyncState.FAILED, "internal_error", "unexpected error")
+
+
+def _hold(session: Session, ctx: SyncContext, run: SyncRun) -> None:
+    """Renew this worker's lease in the open transaction, or stop: the run is not ours now.
+    Called before a run's state changes (the fence checks it is still running)."""
+    if not sync_queue.hold(session, run.id, ctx.worker_id, ctx.lease_seconds):
+        raise LeaseLost()
+
+
+def _commit(session: Session, ctx: SyncContext, run: SyncRun) -> None:
+    """Commit the worker's writes only while it still holds the run: the heartbeat of each
+    page."""
+    _hold(session, ctx, run)
+    session.commit()
+
+
+def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, bank,
+          client) -> None:
     conn = accounts_svc.connection_of(session, account)
     if bank is None or conn is None:
-        _finish(session, run, account, SyncState.FAILED, "not_linked", "account has no bank consent")
+        _finish(session, ctx, run, account, SyncState.FAILED, "not_linked",
+                "account has no bank consent")
         return
     account.sync_state = SyncState.RUNNING
-    session.commit()
+    _commit(session, ctx, run)
     token = access_token(session, ctx.cipher, bank, conn)
     _refresh_remotes(session, client, token, conn)
     if account.remote_account_id is None:
@@ -89,7 +149,7 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, cl
         if len(choices) == 1 and _remote_count(session, conn.id) == 1:
             accounts_svc.map_remote(session, account, choices[0].id)
         else:
-            _finish(session, run, account, SyncState.NEEDS_SELECTION, "needs_selection",
+            _finish(session, ctx, run, account, SyncState.NEEDS_SELECTION, "needs_selection",
                     "choose the bank-side account to sync")
             return
     remote = session.get(RemoteAccount, account.remote_account_id)
@@ -99,30 +159,42 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, cl
         if bal.remote_id == remote.remote_id:
             account.balance = minor_units(bal.balance, bal.currency)
             account.balance_date = bal.base_date
-    date_from, date_to = fetch_window(account, bank, ctx.overlap_days, remote.account_type_code)
-    run.date_from, run.date_to = date_from, date_to
-    gap = missing_range(account, date_from)
-    if gap:
-        account.gap_from, account.gap_to = gap
-    session.commit()
-    for page in client.transaction_pages(token, remote.remote_id, date_from, date_to):
+    if run.date_from is None:  # first go; a resumed run keeps its window and its cursor
+        run.date_from, run.date_to = fetch_window(account, bank, ctx.overlap_days,
+                                                  remote.account_type_code)
+        gap = missing_range(account, run.date_from)
+        if gap:
+            account.gap_from, account.gap_to = gap
+    _commit(session, ctx, run)
+    if run.resume_cursor is not None or run.fetched == 0:
+        _fetch_pages(session, ctx, run, account, client, token, remote.remote_id)
+    # else: every page was stored before this run's last worker stopped; only the end is left
+    session.refresh(conn)
+    if conn.state != ConnectionState.ACTIVE:  # ended (連携解除) while this run paged
+        raise ReauthRequired(message="the consent ended during the sync")
+    account.synced_through = run.date_to
+    account.fetched_from = min(run.date_from, account.fetched_from or run.date_from)
+    account.last_synced_at = utcnow()
+    account.statement_count = count_statements(session, account.id)
+    # Manual entries without 残高 after the fetched days carry the bank's balance on.
+    balances.carry_derived(session, account, run.date_from)
+    _finish(session, ctx, run, account, SyncState.DONE, None, None)
+
+
+def _fetch_pages(session: Session, ctx: SyncContext, run: SyncRun, account: Account, client,
+                 token: str, remote_id: str) -> None:
+    """Page from the stored cursor (or the start); each page, its counts and the next cursor
+    are committed together, so a worker taking over neither refetches nor counts twice."""
+    for page in client.transaction_pages(token, remote_id, run.date_from, run.date_to,
+                                         cursor=run.resume_cursor):
         rows = [_row(t, run.id) for t in page.transactions]
         added = (apply_api_page(session, account, rows) if account.cutover_date
                  else upsert_statements(session, account, rows))
         run.fetched += len(rows)
         run.added += added
         run.skipped += len(rows) - added
-        session.commit()  # the page and the progress together
-    session.refresh(conn)
-    if conn.state != ConnectionState.ACTIVE:  # ended (連携解除) while this run paged
-        raise ReauthRequired(message="the consent ended during the sync")
-    account.synced_through = date_to
-    account.fetched_from = min(date_from, account.fetched_from or date_from)
-    account.last_synced_at = utcnow()
-    account.statement_count = count_statements(session, account.id)
-    # Manual entries without 残高 after the fetched days carry the bank's balance on.
-    balances.carry_derived(session, account, date_from)
-    _finish(session, run, account, SyncState.DONE, None, None)
+        run.resume_cursor = page.next_cursor
+        _commit(session, ctx, run)
 
 
 def _row(t, run_id: int) -> dict:
@@ -153,20 +225,23 @@ def _remote_count(session: Session, connection_id: int) -> int:
         RemoteAccount.connection_id == connection_id)).all())
 
 
-def _finish(session: Session, run: SyncRun, account: Account, state: str, code: str | None,
-            message: str | None) -> None:
+def _finish(session: Session, ctx: SyncContext, run: SyncRun, account: Account, state: str,
+            code: str | None, message: str | None) -> None:
+    _hold(session, ctx, run)
     run.state, run.error_code, run.error_message = state, code, message
     run.finished_at = utcnow()
     account.sync_state = state
     account.sync_error_code = code
+    run.lease_owner = run.lease_expires_at = None
     session.commit()
 
 
-def _retry_later(session: Session, run: SyncRun, account: Account, exc, bank) -> None:
-    """Keep what was committed; come back after Retry-After, or when the bank says it opens,
-    or after an exponential backoff (with jitter), then finish."""
+def _retry_later(session: Session, ctx: SyncContext, run: SyncRun, account: Account, exc,
+                 bank) -> None:
+    """Keep what was committed (the cursor too); come back after Retry-After, or when the
+    bank says it opens, or after an exponential backoff (with jitter), then finish."""
     if run.attempts >= MAX_ATTEMPTS:
-        _finish(session, run, account, SyncState.FAILED, exc.code, str(exc))
+        _finish(session, ctx, run, account, SyncState.FAILED, exc.code, str(exc))
         return
     wait = exc.retry_after
     if wait is None and isinstance(exc, BankUnavailable) and bank is not None:
@@ -176,9 +251,11 @@ def _retry_later(session: Session, run: SyncRun, account: Account, exc, bank) ->
             wait = max(1.0, (status.resume_at - utcnow()).total_seconds())
     if wait is None:
         wait = 30 * 2 ** (run.attempts - 1)
+    _hold(session, ctx, run)
     run.state, run.error_code, run.error_message = SyncState.QUEUED, exc.code, str(exc)
     run.trigger = SyncTrigger.RETRY
     run.next_attempt_at = utcnow() + timedelta(seconds=wait + random.uniform(0, min(wait, 30) * 0.2))
     account.sync_state = SyncState.QUEUED
     account.sync_error_code = exc.code
+    run.lease_owner = run.lease_expires_at = None
     session.commit()

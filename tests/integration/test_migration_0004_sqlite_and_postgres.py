@@ -13,7 +13,8 @@ from sqlmodel import SQLModel
 import portal.models  # noqa: F401  (the metadata compared with the database)
 from portal import migrate
 from portal.db import make_engine
-from tests.integration.test_postgres import ADMIN_URL, _server_answers
+from tests.support.postgres import ADMIN_URL
+from tests.support.postgres import server_answers as _server_answers
 
 ROWS = """
 INSERT INTO office (id, name, created_at) VALUES (1, 'o', '2024-01-01');

@@ -3,13 +3,11 @@
 Runs when a server answers at TSUNAGU_TEST_POSTGRES_URL (default: the local cluster);
 each test gets a database of its own, dropped afterwards.
 """
-import os
-import secrets
 import threading
 from datetime import date
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -36,39 +34,19 @@ from tests.integration.lifetime_helpers import (
 )
 from tests.support.flows import PortalUser
 from tests.support.live_portal import serve_portal
-
-ADMIN_URL = os.environ.get("TSUNAGU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/postgres")
-
-
-def _server_answers() -> bool:
-    try:
-        engine = create_engine(ADMIN_URL, connect_args={"connect_timeout": 2})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
+from tests.support.postgres import fresh_database, server_answers
 
 pytestmark = [pytest.mark.postgres,
-              pytest.mark.skipif(not _server_answers(), reason="no PostgreSQL server answers")]
+              pytest.mark.skipif(not server_answers(), reason="no PostgreSQL server answers")]
 
 
 @pytest.fixture
 def pg_engine():
-    name = f"tsunagu_test_{secrets.token_hex(4)}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_database() as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        yield engine
+        engine.dispose()
 
 
 def _accounts(engine, n: int) -> list[int]:
@@ -90,16 +68,16 @@ def test_many_workers_claim_each_run_exactly_once(pg_engine):
     ids = _accounts(pg_engine, 40)
     claimed, lock = [], threading.Lock()
 
-    def worker():
+    def worker(owner):
         while True:
             with Session(pg_engine) as s:
-                run_id = sync_queue.claim_next(s)
+                run_id = sync_queue.claim_next(s, owner, lease_seconds=300)
             if run_id is None:
                 return
             with lock:
                 claimed.append(run_id)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(8)]
     for t in threads:
         t.start()
     for t in threads:

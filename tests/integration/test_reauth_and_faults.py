@@ -160,7 +160,7 @@ def test_one_active_run_per_account(live_portal, db, sandbox):
 def test_sync_log_lists_every_run_with_its_figures_and_typed_error(live_portal, db, sandbox):
     user = PortalUser(live_portal).signup()
     account_id, _ = link_first(user, sandbox, db)
-    sandbox.admin("POST", "/banks/0001/_sandbox/faults", json={"mode": "truncate", "count": 5})
+    sandbox.admin("POST", "/banks/0001/_sandbox/faults", json={"mode": "malformed", "count": 5})
     user.sync(account_id)
     assert user.wait_state(account_id, "done", "failed") == "failed"
     assert last_run(db, account_id).error_code == "bad_response"
@@ -220,6 +220,46 @@ def test_maintenance_in_the_middle_of_paging_keeps_pages_and_finishes_after(live
     assert run.attempts == 2 and run.state == "done"
     since = first_window_start(db, account_id)
     assert ledger(db, account_id) == truth(sandbox, "0001", remote.remote_id, since)
+    # The second go went on from the stored cursor: every row of the window counted once.
+    in_window = len(truth(sandbox, "0001", remote.remote_id, run.date_from))
+    assert run.fetched == in_window == run.added + run.skipped and run.added == 300
+
+
+@pytest.mark.portal_config(BANK_MAX_RETRY_WAIT=0.2)
+def test_truncated_and_reset_pages_in_a_row_are_retried_and_nothing_is_lost(live_portal, db, sandbox,
+                                                                            small_pages):
+    user = PortalUser(live_portal).signup()
+    account_id, remote = link_first(user, sandbox, db)
+    sandbox.admin("POST", f"/banks/0001/_sandbox/accounts/{remote.remote_id}/transactions",
+                  json={"count": 250})
+    # In the middle of paging: two truncated bodies, then two resets, one after the other.
+    sandbox.admin("POST", "/banks/0001/_sandbox/faults", json={"mode": "truncate", "after": 3, "count": 2})
+    sandbox.admin("POST", "/banks/0001/_sandbox/faults", json={"mode": "reset", "after": 5, "count": 2})
+    user.sync(account_id)
+    assert user.wait_state(account_id, "done", "failed", timeout=60) == "done"
+    since = first_window_start(db, account_id)
+    assert ledger(db, account_id) == truth(sandbox, "0001", remote.remote_id, since)
+    assert last_run(db, account_id).added == 250
+
+
+def test_a_malformed_page_in_the_middle_fails_typed_and_stores_nothing_of_it(live_portal, db, sandbox,
+                                                                             small_pages):
+    user = PortalUser(live_portal).signup()
+    account_id, remote = link_first(user, sandbox, db)
+    sandbox.admin("POST", f"/banks/0001/_sandbox/accounts/{remote.remote_id}/transactions",
+                  json={"count": 250})
+    before = ledger(db, account_id)
+    sandbox.admin("POST", "/banks/0001/_sandbox/faults", json={"mode": "malformed", "after": 4, "count": 10})
+    user.sync(account_id)
+    assert user.wait_state(account_id, "done", "failed", timeout=60) == "failed"
+    run = last_run(db, account_id)
+    assert run.error_code == "bad_response" and run.attempts == 1  # not retried for ever
+    after = ledger(db, account_id)
+    bank = truth(sandbox, "0001", remote.remote_id)
+    # The two pages before it are kept; every stored row is the bank's own, none doubled.
+    assert run.fetched == 200 and set(before) <= set(after)
+    assert all(bank[k] == v for k, v in after.items())
+    assert run.added == len(after) - len(before)
 
 
 def test_bulk_reauth_page_walks_through_every_expired_consent(live_portal, db, sandbox):

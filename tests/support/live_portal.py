@@ -59,9 +59,9 @@ def serve_portal(tmp_path, sandbox, **overrides):
     client_id, client_secret = f"portal-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
     sandbox.register_client(client_id=client_id, client_secret=client_secret,
                             redirect_uris=[f"{url}/oauth/callback"], name="つなぐ (test)")
-    cfg = portal_config(tmp_path,
-                        BANK_CONNECTIONS=bank_connections(sandbox, client_id, client_secret, **bank_extra),
-                        SCHEDULER_ENABLED=True, SYNC_DISPATCH_SECONDS=0.2, **overrides)
+    settings = {"BANK_CONNECTIONS": bank_connections(sandbox, client_id, client_secret, **bank_extra),
+                "SCHEDULER_ENABLED": True, "SYNC_DISPATCH_SECONDS": 0.2, **overrides}
+    cfg = portal_config(tmp_path, **settings)
     late.app = create_app(cfg, instance_path=str(tmp_path / "instance"))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -69,5 +69,5 @@ def serve_portal(tmp_path, sandbox, **overrides):
         yield LivePortal(late.app, url, client_id)
     finally:
         server.shutdown()
-        late.app.extensions["stop_background"]()
+        late.app.extensions.get("stop_background", lambda: None)()
         late.app.extensions["db_engine"].dispose()

@@ -174,24 +174,40 @@ def test_transport_failures_are_retried_then_raised(exc):
         bank_client.list_accounts(TOKEN)
 
 
-def test_truncated_json_is_retried_once():
+def test_truncated_json_is_retried_with_backoff_like_a_5xx():
     truncated = httpx.Response(200, content=b'{"accounts": [{"accountId": "3020')
-    bank = FakeBank(truncated, ok(GMO_ACCOUNTS))
-    bank_client, _ = client(bank)
-    assert len(bank_client.list_accounts(TOKEN)) == 2
+    bank = FakeBank(truncated, truncated, truncated, ok(GMO_ACCOUNTS))
+    bank_client, sleeps = client(bank)
+    assert len(bank_client.list_accounts(TOKEN)) == 2  # three in a row, then the answer
+    assert len(sleeps) == 3 and all(s > 0 for s in sleeps)
     bank = FakeBank(truncated)
     bank_client, _ = client(bank)
     with pytest.raises(BadBankResponse) as caught:
         bank_client.list_accounts(TOKEN)
-    assert caught.value.transient and len(bank.requests) == 2
+    assert caught.value.transient and len(bank.requests) == 4  # every attempt, then typed
 
 
-def test_schema_violation_is_not_retried():
-    bank = FakeBank(ok({"accounts": [{"accountId": "1"}]}))
+def test_two_resets_in_a_row_are_retried():
+    def reset(request):
+        return httpx.Response(200, stream=BrokenStream())
+
+    bank = FakeBank(reset, reset, ok(GMO_ACCOUNTS))
     bank_client, sleeps = client(bank)
-    with pytest.raises(BadBankResponse, match="branchCode"):
+    assert len(bank_client.list_accounts(TOKEN)) == 2
+    assert len(bank.requests) == 3 and len(sleeps) == 2
+
+
+def test_a_malformed_body_is_asked_once_more_then_is_bad_response():
+    malformed = ok({"accounts": [{"accountId": "1"}]})
+    bank = FakeBank(malformed, ok(GMO_ACCOUNTS))
+    bank_client, _ = client(bank)
+    assert len(bank_client.list_accounts(TOKEN)) == 2  # a glitch once is forgiven
+    bank = FakeBank(malformed)
+    bank_client, sleeps = client(bank)
+    with pytest.raises(BadBankResponse, match="branchCode") as caught:
         bank_client.list_accounts(TOKEN)
-    assert (len(bank.requests), sleeps) == (1, [])
+    assert not caught.value.transient and caught.value.code == "bad_response"
+    assert (len(bank.requests), len(sleeps)) == (2, 1)
 
 
 def test_token_stays_out_of_logs_and_errors(caplog):

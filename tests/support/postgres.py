@@ -1,0 +1,37 @@
+"""A PostgreSQL database of its own for a test or a bench run, dropped afterwards.
+
+Used when a server answers at TSUNAGU_TEST_POSTGRES_URL (default: the local cluster)."""
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+
+ADMIN_URL = os.environ.get("TSUNAGU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/postgres")
+
+
+def server_answers() -> bool:
+    try:
+        engine = create_engine(ADMIN_URL, connect_args={"connect_timeout": 2})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """The URL of a new, empty database; dropped (connections and all) on the way out."""
+    name = f"tsunagu_test_{secrets.token_hex(4)}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
