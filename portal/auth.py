@@ -27,6 +27,9 @@ class SessionUser(UserMixin):
     office_id: int
     locale: str | None
     session_version: int
+    is_owner: bool = False
+    two_factor: bool = False
+    two_factor_required: bool = False
 
 
 VERSION_KEY = "_sv"

@@ -5,6 +5,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     Field,
@@ -25,6 +26,8 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+
+from .services import passwords
 
 # Plain Japanese for every check, never WTForms' own wording (「数値は 1 以上, … でなければいけません」).
 MAX_YEN = 10**12
@@ -70,12 +73,36 @@ class DayField(DateField):
             raise ValueError(_l("日付は 2024-04-01 の形で入力してください。")) from None
 
 
+class StrongPassword:
+    """The password policy of portal/services/passwords.py, in plain Japanese. The e-mail is
+    the form's `email` field, else the form's `account_email` (set by the view)."""
+
+    field_flags = {"minlength": passwords.MIN_LENGTH}
+
+    def __call__(self, form, field):
+        email = form.email.data if hasattr(form, "email") else getattr(form, "account_email", "")
+        office = form.office_name.data if hasattr(form, "office_name") else ""
+        weakness = passwords.weakness(field.data or "", email=email or "",
+                                      other_inputs=tuple(s for s in (office,) if s))
+        if weakness is None:
+            return
+        raise ValidationError({
+            passwords.Weakness.TOO_SHORT: _l("パスワードは12文字以上、200文字以内にしてください。"),
+            passwords.Weakness.TOO_LONG: _l("パスワードは12文字以上、200文字以内にしてください。"),
+            passwords.Weakness.IS_EMAIL: _l("メールアドレスをパスワードにすることはできません。"),
+            passwords.Weakness.EASY_TO_GUESS: _l(
+                "推測されやすいパスワードです。よく使われる言葉や並びを避け、長めの文にしてください。"),
+        }[weakness])
+
+
+PASSWORD_HINT = _l("12文字以上。単語をいくつか組み合わせた長めの文がおすすめです。")
+
+
 class SignupForm(FlaskForm):
     office_name = StringField(_l("事業所名"), validators=[required(), at_most(200)])
     email = EmailField(_l("メールアドレス"), validators=[
         required(), Email(_l("メールアドレスの形式が正しくありません。")), at_most(254)])
-    password = PasswordField(_l("パスワード"), validators=[
-        required(), Length(min=8, max=200, message=_l("パスワードは8文字以上、200文字以内にしてください。"))])
+    password = PasswordField(_l("パスワード"), validators=[required(), StrongPassword()])
     confirm = PasswordField(_l("パスワード(確認)"),
                             validators=[required(), EqualTo("password", _l("パスワードが一致しません。"))])
 
@@ -83,6 +110,43 @@ class SignupForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = EmailField(_l("メールアドレス"), validators=[required(), at_most(254)])
     password = PasswordField(_l("パスワード"), validators=[required(), at_most(200)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("メールアドレス"), validators=[
+        required(), Email(_l("メールアドレスの形式が正しくありません。")), at_most(254)])
+
+
+class NewPasswordForm(FlaskForm):
+    """A password reset by e-mail: the view sets `account_email` for the policy."""
+
+    account_email = ""
+    password = PasswordField(_l("新しいパスワード"), validators=[required(), StrongPassword()])
+    confirm = PasswordField(_l("新しいパスワード(確認)"), validators=[
+        required(), EqualTo("password", _l("パスワードが一致しません。"))])
+
+
+class CodeForm(FlaskForm):
+    """The second step of a login: a code from the authenticator app or a recovery code."""
+
+    code = StringField(_l("確認コード"), validators=[required(), at_most(40)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text",
+                                  "autocapitalize": "off", "spellcheck": "false"})
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField(_l("アプリに表示された6桁のコード"), validators=[required(), at_most(10)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class TwoFactorDisableForm(FlaskForm):
+    password = PasswordField(_l("パスワード"), validators=[required(), at_most(200)])
+    code = StringField(_l("確認コード"), validators=[required(), at_most(40)],
+                       render_kw={"autocomplete": "one-time-code"})
+
+
+class RequireTwoFactorForm(FlaskForm):
+    required = BooleanField(_l("事業所のメンバー全員に2段階認証を必須にする"))
 
 
 class RegisterAccountForm(FlaskForm):

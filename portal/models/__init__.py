@@ -2,7 +2,15 @@
 from .banking import Account, BankConnection, RemoteAccount
 from .statement_rows import MatchReview, Statement, StatementAlias, StatementImport
 from .sync import BankCallCount, SyncRun
-from .users import LoginAttempt, Membership, Office, PendingConsent, User
+from .users import (
+    Membership,
+    Office,
+    PasswordReset,
+    PendingConsent,
+    PendingSignup,
+    RecoveryCode,
+    User,
+)
 from .vocabulary import (
     ConnectionState,
     ReviewState,
@@ -22,11 +30,13 @@ __all__ = [
     "SyncTrigger",
     "BankCallCount",
     "BankConnection",
-    "LoginAttempt",
     "MatchReview",
     "Membership",
     "Office",
+    "PasswordReset",
     "PendingConsent",
+    "PendingSignup",
+    "RecoveryCode",
     "RemoteAccount",
     "Statement",
     "StatementAlias",

@@ -1,6 +1,7 @@
 """Users, offices (事業所, the tenant) and who belongs where."""
 from datetime import datetime
 
+from sqlalchemy import Column, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from ..dates import utcnow
@@ -10,6 +11,8 @@ class Office(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+    # Set by the owner: every member must use two-factor authentication to get in.
+    require_two_factor: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class User(SQLModel, table=True):
@@ -21,6 +24,11 @@ class User(SQLModel, table=True):
     # Written into the session at login; a session carrying another number is refused.
     # Raised by every logout, a password change and 「すべての端末からログアウト」.
     session_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Two-factor authentication (TOTP): the secret, encrypted like bank tokens; it is asked at
+    # login only once confirmed (totp_enabled_at). The last time step used refuses a replay.
+    totp_secret_enc: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    totp_enabled_at: datetime | None = Field(default=None)
+    totp_last_step: int | None = Field(default=None)
 
 
 class Membership(SQLModel, table=True):
@@ -30,12 +38,41 @@ class Membership(SQLModel, table=True):
     role: str = Field(default="owner", max_length=20)
 
 
-class LoginAttempt(SQLModel, table=True):
-    """Failed logins per e-mail, for throttling; kept in the database so every worker sees it."""
+class RecoveryCode(SQLModel, table=True):
+    """One-use codes for a lost authenticator; only their hash is kept."""
 
+    __tablename__ = "recovery_code"
     id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254, index=True)
-    failed_at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    code_hash: str = Field(max_length=64)  # sha256, hex
+    used_at: datetime | None = Field(default=None)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A password-reset link sent by e-mail: the token's hash, one use, short-lived."""
+
+    __tablename__ = "password_reset"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = Field(default=None)
+
+
+class PendingSignup(SQLModel, table=True):
+    """A sign-up waiting for its e-mail to be confirmed (when the portal sends mail). No user
+    exists before the link is followed, so nobody can claim someone else's address."""
+
+    __tablename__ = "pending_signup"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    email: str = Field(max_length=254)
+    password_hash: str = Field(max_length=300)
+    office_name: str = Field(max_length=200)
+    locale: str | None = Field(default=None, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
 
 
 class PendingConsent(SQLModel, table=True):

@@ -1,23 +1,23 @@
-"""Sign-up, log-in with throttling, and the office each user works in."""
+"""Sign-up (at once, or confirmed by e-mail), password log-in, and the office each user
+works in. Throttling is the web layer's (portal/views/rate_limits.py): it counts attempts
+before this module checks a password."""
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import Session, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..dates import utcnow
-from ..models import LoginAttempt, Membership, Office, User
+from ..models import Membership, Office, PendingSignup, User
+from . import passwords
 
 # Hash of a random password: checked when the e-mail is unknown, so timing does not tell.
-_DUMMY_HASH = generate_password_hash("tsunagu-timing-equaliser")
+_DUMMY_HASH = passwords.hash_password("tsunagu-timing-equaliser")
 
 
 class SignupError(ValueError):
-    pass
-
-
-class LoginThrottled(Exception):
     pass
 
 
@@ -25,11 +25,13 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def sign_up(session: Session, *, email: str, password: str, office_name: str) -> User:
-    email = normalise_email(email)
-    if session.exec(select(User).where(User.email == email)).first():
-        raise SignupError("email_taken")
-    user = User(email=email, password_hash=generate_password_hash(password))
+def find(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalise_email(email))).first()
+
+
+def _create(session: Session, *, email: str, password_hash: str, office_name: str,
+            locale: str | None = None) -> User:
+    user = User(email=email, password_hash=password_hash, locale=locale)
     office = Office(name=office_name.strip())
     session.add(user)
     session.add(office)
@@ -39,30 +41,73 @@ def sign_up(session: Session, *, email: str, password: str, office_name: str) ->
     return user
 
 
-def authenticate(session: Session, *, email: str, password: str, max_failures: int,
-                 lock_seconds: int) -> User | None:
+def sign_up(session: Session, *, email: str, password: str, office_name: str) -> User:
+    """Sign up at once (no mail to confirm with). SignupError when the e-mail is taken."""
     email = normalise_email(email)
-    since = utcnow() - timedelta(seconds=lock_seconds)
-    failures = session.exec(
-        select(func.count()).select_from(LoginAttempt)
-        .where(LoginAttempt.email == email, LoginAttempt.failed_at >= since)
-    ).one()
-    if failures >= max_failures:
-        raise LoginThrottled()
-    user = session.exec(select(User).where(User.email == email)).first()
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    if user is None or not ok:
-        session.add(LoginAttempt(email=email))
+    if find(session, email):
+        raise SignupError("email_taken")
+    return _create(session, email=email, password_hash=passwords.hash_password(password),
+                   office_name=office_name)
+
+
+def start_signup(session: Session, *, email: str, password: str, office_name: str,
+                 locale: str | None, ttl: timedelta) -> tuple[str, User | None]:
+    """Sign-up confirmed by e-mail. Returns (token, None) for a new address, the token to mail
+    in a link, or ("", the user) when the address is registered: the caller tells that owner
+    by mail and answers the visitor exactly as for a new address."""
+    email = normalise_email(email)
+    password_hash = passwords.hash_password(password)  # both ways, so timing does not tell
+    existing = find(session, email)
+    if existing is not None:
+        return "", existing
+    session.exec(delete(PendingSignup).where(PendingSignup.expires_at <= utcnow()))
+    token = secrets.token_urlsafe(32)
+    session.add(PendingSignup(token_hash=hashlib.sha256(token.encode()).hexdigest(), email=email,
+                              password_hash=password_hash, office_name=office_name.strip(),
+                              locale=locale, expires_at=utcnow() + ttl))
+    session.commit()
+    return token, None
+
+
+def pending_signup(session: Session, token: str) -> PendingSignup | None:
+    return session.exec(select(PendingSignup).where(
+        PendingSignup.token_hash == hashlib.sha256(token.encode()).hexdigest(),
+        PendingSignup.expires_at > utcnow())).first()
+
+
+def confirm_signup(session: Session, token: str) -> User | None:
+    """Create the user and office of a pending sign-up (one use). None when the link is
+    unknown, expired or used, or the address got registered meanwhile."""
+    pending = pending_signup(session, token)
+    if pending is None:
+        return None
+    gone = session.execute(delete(PendingSignup).where(PendingSignup.id == pending.id))
+    if gone.rowcount != 1 or find(session, pending.email):
         session.commit()
         return None
-    session.exec(delete(LoginAttempt).where(LoginAttempt.email == email))
-    session.commit()
-    return user
+    session.exec(delete(PendingSignup).where(PendingSignup.email == pending.email))
+    return _create(session, email=pending.email, password_hash=pending.password_hash,
+                   office_name=pending.office_name, locale=pending.locale)
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The user when the password is right, else None (in about the same time either way)."""
+    user = find(session, email)
+    ok = passwords.matches(user.password_hash if user else _DUMMY_HASH, password)
+    return user if user is not None and ok else None
 
 
 def office_of(session: Session, user_id: int) -> int | None:
     return session.exec(
         select(Membership.office_id).where(Membership.user_id == user_id).order_by(Membership.id)
+    ).first()
+
+
+def _membership(session: Session, user_id: int):
+    return session.exec(
+        select(Membership.office_id, Membership.role, Office.require_two_factor)
+        .join(Office, Office.id == Membership.office_id)
+        .where(Membership.user_id == user_id).order_by(Membership.id)
     ).first()
 
 
@@ -74,17 +119,33 @@ class Member:
     office_id: int
     locale: str | None
     session_version: int
+    is_owner: bool = False
+    two_factor: bool = False
+    two_factor_required: bool = False  # by the office, for every member
 
 
 def member(session: Session, user_id: int) -> Member | None:
     user = session.get(User, user_id)
     if user is None:
         return None
-    office_id = office_of(session, user.id)
-    if office_id is None:
+    row = _membership(session, user.id)
+    if row is None:
         return None
+    office_id, role, required = row
     return Member(id=user.id, email=user.email, office_id=office_id, locale=user.locale,
-                  session_version=user.session_version)
+                  session_version=user.session_version, is_owner=role == "owner",
+                  two_factor=user.totp_enabled_at is not None, two_factor_required=required)
+
+
+def set_two_factor_required(session: Session, office_id: int, required: bool) -> None:
+    office = session.get(Office, office_id)
+    office.require_two_factor = required
+    session.commit()
+
+
+def check_password(session: Session, user_id: int, password: str) -> bool:
+    user = session.get(User, user_id)
+    return user is not None and passwords.matches(user.password_hash, password)
 
 
 def set_locale(session: Session, user_id: int, locale: str) -> None:
@@ -107,9 +168,9 @@ def change_password(session: Session, user_id: int, *, current: str, new: str) -
     """Set a new password when `current` is right; every other session ends. Returns the new
     session version, or None when the current password is wrong (nothing changes)."""
     user = session.get(User, user_id)
-    if user is None or not check_password_hash(user.password_hash, current):
+    if user is None or not passwords.matches(user.password_hash, current):
         return None
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = passwords.hash_password(new)
     user.session_version += 1
     session.commit()
     return user.session_version

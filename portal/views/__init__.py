@@ -2,7 +2,18 @@
 
 
 def register_blueprints(app) -> None:
-    from . import account, account_security, accounts, home, oauth_callback, reauth, sign_in
+    from . import (
+        account,
+        account_security,
+        accounts,
+        home,
+        oauth_callback,
+        password_reset,
+        reauth,
+        sign_in,
+        two_factor,
+    )
 
-    for module in (sign_in, home, accounts, oauth_callback, reauth, account, account_security):
+    for module in (sign_in, home, accounts, oauth_callback, reauth, account, account_security,
+                   password_reset, two_factor):
         app.register_blueprint(module.bp)

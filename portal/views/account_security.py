@@ -1,4 +1,5 @@
-"""The user's own security page (/account/security): change the password, log out everywhere.
+"""The user's own security page (/account/security): change the password, two-factor
+authentication (views/two_factor.py), log out everywhere.
 
 The form lives here, not in portal/forms.py: it is this page's only form."""
 from flask import Blueprint, flash, render_template
@@ -7,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
-from wtforms.validators import EqualTo, Length
+from wtforms.validators import EqualTo
 
 from ..db import get_session
-from ..forms import at_most, required
+from ..forms import StrongPassword, at_most, required
 from ..services import users
 from .http import see_other
 from .sign_in import start_session
@@ -19,10 +20,10 @@ bp = Blueprint("account_security", __name__, url_prefix="/account")
 
 
 class PasswordChangeForm(FlaskForm):
+    account_email = ""  # for the password policy: set by the view
     current = PasswordField(_l("現在のパスワード"), validators=[
         required(), at_most(200)])
-    password = PasswordField(_l("新しいパスワード"), validators=[
-        required(), Length(min=8, max=200, message=_l("パスワードは8文字以上、200文字以内にしてください。"))])
+    password = PasswordField(_l("新しいパスワード"), validators=[required(), StrongPassword()])
     confirm = PasswordField(_l("新しいパスワード(確認)"), validators=[
         required(), EqualTo("password", _l("パスワードが一致しません。"))])
 
@@ -33,14 +34,20 @@ def _signed_in():
     return None
 
 
+def _form() -> PasswordChangeForm:
+    form = PasswordChangeForm()
+    form.account_email = current_user.email
+    return form
+
+
 @bp.get("/security")
 def index():
-    return render_template("account/security.html", form=PasswordChangeForm())
+    return render_template("account/security.html", form=_form())
 
 
 @bp.post("/password")
 def change_password():
-    form = PasswordChangeForm()
+    form = _form()
     if form.validate_on_submit():
         version = users.change_password(get_session(), current_user.id, current=form.current.data,
                                         new=form.password.data)

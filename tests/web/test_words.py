@@ -40,7 +40,7 @@ def test_sign_up_checks_speak_plain_japanese(auth, client):
     body = page_of(resp)
     assert resp.status_code == 400
     for message in ("入力してください。", "メールアドレスの形式が正しくありません。",
-                    "パスワードは8文字以上、200文字以内にしてください。"):
+                    "パスワードは12文字以上、200文字以内にしてください。"):
         assert message in body
     assert "This field is required" not in body and "Invalid email" not in body
 
