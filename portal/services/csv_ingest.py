@@ -8,24 +8,33 @@ API accounts take files only for their missing range (gap_from..gap_to), and onl
 rows inside it: the bank API holds the rest.
 Each import is recorded (StatementImport) and the rows it added carry its id, so it can be
 undone as a whole (services.imports).
+The preview reads the file in one pass and keeps only what it shows (ledger summarise); the
+import writes in batches of BATCH rows: no query grows with the file, and neither step grows
+with the account's ledger.
 """
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from ..banks.registry import BankRegistry
-from ..ledger.csv_import import ColumnMapping, ParsedRow, ParseResult, parse
+from ..dates import utcnow
+from ..ledger.csv_import import ColumnMapping, FileSummary, ParsedRow, parse, summarise
 from ..ledger.fingerprint import Insertion, dedup_key, rows_to_insert
+from ..ledger.normalize import norm_description
 from ..models import Account, Statement, StatementAlias, StatementImport
 from ..models.vocabulary import StatementSource, SyncMethod
 from . import balances, csv_mapping
 from .manual_entries import clean_memo
-from .statements import count_statements, upsert_statements
 
 FILE_NAME_MAX = 255  # StatementImport.file_name
+BATCH = 1000  # rows per insert: one alias lookup and one executemany each
 
 
 class ImportRefused(ValueError):
@@ -44,20 +53,18 @@ class _Stored(NamedTuple):
 
 @dataclass
 class Preview:
-    result: ParseResult
-    new: list[Insertion]
-    held: int
-    outside: set[int] = field(default_factory=set)  # lines outside the missing range
-    new_lines: set[int] = field(default_factory=set)
+    file: FileSummary
+    new: int  # rows the import would add
+    held: int  # rows the account holds already
+    statuses: dict[int, str]  # line of each row shown → new, held or outside
 
     def status(self, row: ParsedRow) -> str:
-        if row.line_no in self.new_lines:
-            return "new"
-        return "outside" if row.line_no in self.outside else "held"
+        return self.statuses[row.line_no]
 
     @property
-    def inside(self) -> list[ParsedRow]:
-        return [r for r in self.result.rows if r.line_no not in self.outside]
+    def outside(self) -> int:
+        """Rows outside the missing range of an API account."""
+        return self.file.outside
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,13 @@ def check_importable(account: Account) -> None:
         raise ImportRefused("api_account")
 
 
+def _inside(account: Account):
+    """For an API account, the rows of its missing range; None: every row."""
+    if account.sync_method != SyncMethod.API:
+        return None
+    return lambda r: account.gap_from <= r.transaction_date <= account.gap_to
+
+
 def stored_counts(session: Session, account: Account, lo: date, hi: date) -> Counter:
     """Rows the account holds per fingerprint key over [lo, hi], any source.
 
@@ -86,28 +100,32 @@ def stored_counts(session: Session, account: Account, lo: date, hi: date) -> Cou
         .join(Statement, Statement.id == StatementAlias.statement_id)
         .where(*window, StatementAlias.previous_description.is_not(None))).all())
     counts: Counter = Counter()
+    # Streamed in batches: a re-imported year is many rows, none of them needed after counting.
     for sid, d, vd, amount, text, bal in session.exec(select(
             Statement.id, Statement.transaction_date, Statement.value_date, Statement.amount,
-            Statement.description, Statement.balance_after).where(*window)):
+            Statement.description, Statement.balance_after).where(*window)
+            .execution_options(yield_per=BATCH)):
         counts[dedup_key(_Stored(d, vd, amount, earlier.get(sid, text), bal))] += 1
     return counts
 
 
 def preview(session: Session, account: Account, raw: bytes, mapping: ColumnMapping | None) -> Preview:
-    """Parse (CsvFormatError for a file that cannot be read at all) and sort rows out."""
+    """Read the file once (CsvFormatError for one that cannot be read at all) and count what
+    an import would add: per key, the file's rows beyond those the account holds."""
     check_importable(account)
-    result = parse(raw, mapping, policy="keep_good")
-    rows, outside = result.rows, set()
-    if account.sync_method == SyncMethod.API:
-        outside = {r.line_no for r in rows
-                   if not account.gap_from <= r.transaction_date <= account.gap_to}
-        rows = [r for r in rows if r.line_no not in outside]
-    if not rows:
-        return Preview(result, [], 0, outside)
-    counts = stored_counts(session, account, min(r.transaction_date for r in rows),
-                           max(r.transaction_date for r in rows))
-    new = rows_to_insert(rows, counts)
-    return Preview(result, new, len(rows) - len(new), outside, {i.row.line_no for i in new})
+    inside = _inside(account)
+    summary = summarise(raw, mapping, inside=inside)
+    stored = stored_counts(session, account, summary.lo, summary.hi) if summary.counted else Counter()
+    new = sum(max(0, n - stored[key]) for key, n in summary.keys.items())
+    statuses, seen = {}, Counter()
+    for row in summary.shown:  # the first rows oldest first: numbered as rows_to_insert does
+        if inside is not None and not inside(row):
+            statuses[row.line_no] = "outside"
+            continue
+        key = dedup_key(row)
+        seen[key] += 1
+        statuses[row.line_no] = "new" if seen[key] > stored[key] else "held"
+    return Preview(summary, new, summary.counted - new, statuses)
 
 
 def commit_import(session: Session, account: Account, raw: bytes, mapping: ColumnMapping | None, *,
@@ -116,42 +134,84 @@ def commit_import(session: Session, account: Account, raw: bytes, mapping: Colum
     """Insert the new rows as one recorded import, remember the mapping, mark a manual
     account at an API bank as legacy (so it offers the switch), close the missing range
     when filled, and carry the balances forward."""
-    p = preview(session, account, raw, mapping)
+    check_importable(account)
+    result = parse(raw, mapping, policy="keep_good")
+    inside = _inside(account)
+    rows = result.rows if inside is None else [r for r in result.rows if inside(r)]
+    counts = stored_counts(session, account, min(r.transaction_date for r in rows),
+                           max(r.transaction_date for r in rows)) if rows else Counter()
+    new = rows_to_insert(rows, counts)
     batch = StatementImport(office_id=account.office_id, account_id=account.id,
-                            file_name=file_name.strip()[:FILE_NAME_MAX], layout=p.result.layout_name,
-                            errors=len(p.result.unreadable))
+                            file_name=file_name.strip()[:FILE_NAME_MAX], layout=result.layout_name,
+                            errors=len(result.unreadable))
     session.add(batch)
     session.flush()
     became_legacy = account.sync_method == SyncMethod.MANUAL and registry.get(account.bank_code) is not None
     if became_legacy:
         account.sync_method = SyncMethod.LEGACY
     source = StatementSource.LEGACY if account.sync_method == SyncMethod.LEGACY else StatementSource.CSV
-    rows = [{"transaction_date": i.row.transaction_date, "value_date": i.row.value_date,
-             "amount": i.row.amount, "description": i.row.description,
-             "balance_after": i.row.balance_after, "source": source,
-             "memo": clean_memo(i.row.memo), "import_id": batch.id,
-             "dedupe_key": f"csv:{i.fingerprint}"} for i in p.new]
-    added = upsert_statements(session, account, rows)
-    held = p.held + len(p.new) - added
+    for rows_batch in _batches(account, batch.id, source, new):
+        _insert_batch(session, account, rows_batch)
+    # What went in carries this import's id: counted once, exact whatever was skipped.
+    added = session.exec(select(func.count()).select_from(Statement)
+                         .where(Statement.import_id == batch.id)).one()
+    held = len(rows) - added
     batch.added, batch.held = added, held
-    if p.result.layout_name == "custom" and p.result.mapping is not None:
-        account.csv_mapping = csv_mapping.remember(p.result.mapping, raw)
+    if result.layout_name == "custom" and result.mapping is not None:
+        account.csv_mapping = csv_mapping.remember(result.mapping, raw)
     gap_cleared = False
-    if account.gap_from is not None and (gap_complete or gap_filled(session, account, p)):
+    ends = (rows[0].transaction_date, rows[-1].transaction_date) if rows else None
+    if account.gap_from is not None and (gap_complete or gap_filled(session, account, ends)):
         account.gap_from = account.gap_to = None
         gap_cleared = True
-    account.statement_count = count_statements(session, account.id)
-    balances.after_write(session, account, min((r["transaction_date"] for r in rows), default=None))
+    # Counted up in SQL, not recounted: the work stays the file's, however long the ledger.
+    account.statement_count = Account.statement_count + added
+    balances.after_write(session, account, min((i.row.transaction_date for i in new), default=None))
     session.commit()
-    return ImportOutcome(added, held, len(p.result.unreadable), gap_cleared, became_legacy)
+    return ImportOutcome(added, held, len(result.unreadable), gap_cleared, became_legacy)
 
 
-def gap_filled(session: Session, account: Account, p: Preview) -> bool:
-    """The file reaches both ends of the missing range, or the balances across it add up."""
-    inside = p.inside
-    if not inside:
+def _batches(account: Account, import_id: int, source: StatementSource,
+             new: list[Insertion]) -> Iterator[list[dict]]:
+    """The new rows as the statement table takes them, BATCH at a time, in file order (oldest
+    first), so ids keep the ledger order of same-day rows."""
+    now, norms = utcnow(), {}  # a file repeats its descriptions: each is normalised once
+    for start in range(0, len(new), BATCH):
+        out = []
+        for i in new[start:start + BATCH]:
+            r = i.row
+            norm = norms.get(r.description)
+            if norm is None:
+                norm = norms[r.description] = norm_description(r.description)
+            out.append({"office_id": account.office_id, "account_id": account.id, "created_at": now,
+                        "transaction_date": r.transaction_date, "value_date": r.value_date,
+                        "amount": r.amount, "description": r.description, "description_norm": norm,
+                        "balance_after": r.balance_after, "balance_derived": False, "source": source,
+                        "memo": clean_memo(r.memo), "sync_run_id": None, "import_id": import_id,
+                        "dedupe_key": f"csv:{i.fingerprint}"})
+        yield out
+
+
+def _insert_batch(session: Session, account: Account, rows: list[dict]) -> None:
+    """Insert the rows whose key the account holds neither as a statement nor as an alias.
+    The unique (account, key) constraint decides for statements (ON CONFLICT DO NOTHING): a
+    lookup of the keys first would, on PostgreSQL before its statistics catch up with a large
+    import, scan the account's whole ledger for every batch."""
+    keys = [r["dedupe_key"] for r in rows]
+    aliased = set(session.exec(select(StatementAlias.dedupe_key).where(
+        StatementAlias.account_id == account.id, StatementAlias.dedupe_key.in_(keys))))
+    rows = [r for r in rows if r["dedupe_key"] not in aliased]
+    if rows:
+        dialect = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        session.execute(dialect(Statement.__table__).on_conflict_do_nothing(), rows)
+
+
+def gap_filled(session: Session, account: Account, ends: tuple[date, date] | None) -> bool:
+    """The file reaches both ends of the missing range, or the balances across it add up.
+    `ends`: the dates of the file's first and last row inside the range, oldest first."""
+    if ends is None:
         return False
-    if inside[0].transaction_date <= account.gap_from and inside[-1].transaction_date >= account.gap_to:
+    if ends[0] <= account.gap_from and ends[1] >= account.gap_to:
         return True
     before = session.exec(select(Statement).where(
         Statement.account_id == account.id, Statement.transaction_date < account.gap_from)

@@ -5,11 +5,13 @@ file of the same shape goes straight to the preview, and a file of another shape
 never read with a mapping meant for a different one.
 """
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from ..ledger.csv_import import ColumnMapping, CsvFormatError, decode, guess_mapping
 from ..ledger.csv_import.layouts import HEADER_SCAN_ROWS
-from ..ledger.csv_import.records import Record, read_records
+from ..ledger.csv_import.records import Record, iter_records
 from ..models import Account
 
 MAPPING_MAX_CHARS = 2000  # Account.csv_mapping
@@ -40,14 +42,19 @@ class Proposal:
     roles: dict[int, str]
 
 
-def _records(raw: bytes) -> list[Record]:
-    return read_records(decode(raw).text)
+def _records(raw: bytes) -> Iterator[Record]:
+    """The file's records one at a time: the mapping step reads its first lines only."""
+    return iter_records(decode(raw).text)
+
+
+def _first(raw: bytes, count: int) -> list[Record]:
+    return list(islice(_records(raw), max(count, 0)))
 
 
 def remember(mapping: ColumnMapping, raw: bytes) -> str:
     header = None
     if mapping.header_row >= 0:
-        records = _records(raw)
+        records = _first(raw, mapping.header_row + 1)
         if mapping.header_row < len(records):
             header = list(records[mapping.header_row].cells)
     text = json.dumps({"mapping": mapping.to_dict(), "header": header}, ensure_ascii=False)
@@ -69,8 +76,8 @@ def for_file(account: Account, raw: bytes) -> ColumnMapping | None:
     mapping, header = remembered(account)
     if mapping is None or header is None:
         return None
-    records = _records(raw)
     row = mapping.header_row
+    records = _first(raw, row + 1)
     return mapping if 0 <= row < len(records) and list(records[row].cells) == header else None
 
 
@@ -115,14 +122,18 @@ def from_roles(roles: dict[int, str], header_row: int) -> ColumnMapping:
 
 def propose(account: Account, raw: bytes, header_row: int | None = None) -> Proposal:
     """Columns with samples, and roles prefilled from the remembered mapping or a guess."""
-    records = _records(raw)
+    rest = _records(raw)
+    records = list(islice(rest, HEADER_SCAN_ROWS))
     mapping = for_file(account, raw)
     if header_row is None:
         header_row = mapping.header_row if mapping else _find_header(records)
+    # The header row and the 50 from it on (their width); samples may lie past blank lines.
+    records += islice(rest, max(0, max(header_row, 0) + 50 - len(records)))
     if mapping is None or mapping.header_row != header_row:
         cells = records[header_row].cells if 0 <= header_row < len(records) else ()
         mapping = guess_mapping(cells, header_row) if cells else None
-    body = [r for r in records[header_row + 1:] if not r.blank]
+    body = [r for r in records[header_row + 1:] if not r.blank][:SAMPLE_ROWS]
+    body += islice((r for r in rest if not r.blank), SAMPLE_ROWS - len(body))
     width = min(max((len(r.cells) for r in records[max(header_row, 0):][:50]), default=0), MAX_COLUMNS)
     header = records[header_row].cells if 0 <= header_row < len(records) else ()
     columns = [Column(i, header[i].strip() if i < len(header) else "",

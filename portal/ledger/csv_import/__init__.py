@@ -7,12 +7,14 @@ from .layouts import Layout
 from .mapping import ColumnMapping
 from .parser import ParseResult, detect_layout, parse
 from .rows import ParsedRow, RowError, SkippedRow
+from .summary import FileSummary, summarise
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "ColumnMapping",
     "CsvFormatError",
     "DecodedText",
+    "FileSummary",
     "Layout",
     "ParseResult",
     "ParsedRow",
@@ -22,4 +24,5 @@ __all__ = [
     "detect_layout",
     "guess_mapping",
     "parse",
+    "summarise",
 ]

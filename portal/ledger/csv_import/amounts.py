@@ -15,10 +15,14 @@ _NEGATIVE = ("-", "−", "△", "▲")
 _EMPTY = {"", "-", "−", "―", "ー", "‐", "*"}
 _NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+|\d+")
 _ZERO_FRACTION = re.compile(r"\.0+")
+# What most cells are: ASCII digits with at most a sign; read without the slow path below.
+_PLAIN = re.compile(r"[+-]?[0-9]+")
 
 
 def parse_amount(text: str | None) -> int | None:
     """Read one amount cell as signed integer yen; None when the cell is empty."""
+    if text and _PLAIN.fullmatch(text):
+        return int(text)
     s = unicodedata.normalize("NFKC", text or "")
     s = re.sub(r"\s+", "", s)
     if s in _EMPTY:

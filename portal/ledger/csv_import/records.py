@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -18,13 +20,15 @@ class Record:
 
 def read_records(text: str) -> list[Record]:
     """csv.reader over "\\n"-separated text; quoted fields may span lines."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()  # the final line ending does not start another line
-    reader = csv.reader((line + "\n" for line in lines), strict=False)
-    records: list[Record] = []
+    return list(iter_records(text))
+
+
+def iter_records(text: str) -> Iterator[Record]:
+    """read_records one record at a time: a large file is never held as a list of records."""
+    # StringIO yields the lines without splitting the whole text into a list first.
+    lines = (line if line.endswith("\n") else line + "\n" for line in io.StringIO(text, newline="\n"))
+    reader = csv.reader(lines, strict=False)
     start = 1
     for cells in reader:
-        records.append(Record(start, tuple(cells)))
+        yield Record(start, tuple(cells))
         start = reader.line_num + 1
-    return records

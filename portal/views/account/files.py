@@ -9,6 +9,7 @@ from flask_login import current_user
 from ... import labels
 from ...dates import today_jst
 from ...db import get_engine, get_session
+from ...forms import ConfirmForm
 from ...forms_files import ConfirmImportForm, ExportForm, HeaderLineForm, UploadForm, mapping_form
 from ...ledger.csv_export import ExportRow, export_csv
 from ...ledger.csv_import import DEFAULT_MAX_BYTES, CsvFormatError
@@ -19,7 +20,6 @@ from . import current_account
 
 bp = Blueprint("files", __name__)
 MAX_UPLOAD_BYTES = DEFAULT_MAX_BYTES  # 5 MB
-PREVIEW_ROWS = 20
 EXPORT_CHARSETS = {"utf-8-sig": "utf-8", "cp932": "Shift_JIS"}  # codec → HTTP charset
 UNSAFE_NAME = str.maketrans(dict.fromkeys('/\\:*?"<>|\r\n\t', "_"))
 
@@ -52,9 +52,24 @@ def _folder() -> Path:
     return Path(current_app.instance_path) / "uploads"
 
 
+def _quota() -> upload_store.Quota:
+    return upload_store.Quota(current_app.config["UPLOAD_PENDING_FILES"],
+                              current_app.config["UPLOAD_PENDING_BYTES"])
+
+
+def _over_quota() -> str:
+    quota = _quota()
+    return _("取り込みを待っているファイルが多すぎます(事業所全体で%(files)s件・%(mb)s MB まで)。"
+             "読み込んだファイルを取り込むか削除してから、もう一度お試しください。"
+             "取り込まれなかったファイルは1時間後に自動で削除されます。",
+             files=quota.files, mb=quota.bytes // (1024 * 1024))
+
+
 def _upload_page(account, form, error=None, status=200):
     return render_template("files/import.html", account=account, form=form, error=error,
-                           layouts=labels.layout_labels(), refused=_refused(account)), status
+                           layouts=labels.layout_labels(), refused=_refused(account),
+                           pending=upload_store.pending(_folder(), _owner(account)),
+                           cancel_form=ConfirmForm(formdata=None)), status
 
 
 def _refused(account) -> bool:
@@ -78,7 +93,11 @@ def upload():
         return _upload_page(account, form, _too_large(), 413)
     if not data.strip():
         return _upload_page(account, form, _("ファイルが空です。"), 400)
-    token = upload_store.save(_folder(), _owner(account), data, name=form.file.data.filename or "")
+    try:
+        token = upload_store.save(_folder(), _owner(account), data, name=form.file.data.filename or "",
+                                  quota=_quota())
+    except upload_store.QuotaExceeded:
+        return _upload_page(account, form, _over_quota(), 429)
     return see_other("account.files.preview", account_id=account.id, upload=token)
 
 
@@ -113,8 +132,18 @@ def preview(upload: str):
     except CsvFormatError as exc:
         return _unreadable(account, upload, exc)
     return render_template("files/preview.html", p=p, upload=upload,
-                           layout_label=labels.layout(p.result.layout_name),
-                           rows=p.result.rows[:PREVIEW_ROWS], form=ConfirmImportForm())
+                           layout_label=labels.layout(p.file.layout_name),
+                           form=ConfirmImportForm(), cancel_form=ConfirmForm(formdata=None))
+
+
+@bp.post("/import/<upload>/cancel")
+def cancel(upload: str):
+    """Abandon an upload: its file goes now, not an hour later."""
+    account = current_account()
+    if ConfirmForm().validate_on_submit() \
+            and upload_store.delete(_folder(), _owner(account), upload):
+        flash(_("読み込んだファイルを削除しました。"), "success")
+    return see_other("account.files.upload", account_id=account.id)
 
 
 @bp.post("/import/<upload>")
