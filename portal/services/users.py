@@ -103,14 +103,6 @@ def office_of(session: Session, user_id: int) -> int | None:
     ).first()
 
 
-def _membership(session: Session, user_id: int):
-    return session.exec(
-        select(Membership.office_id, Membership.role, Office.require_two_factor)
-        .join(Office, Office.id == Membership.office_id)
-        .where(Membership.user_id == user_id).order_by(Membership.id)
-    ).first()
-
-
 @dataclass(frozen=True)
 class Member:
     """A user as a member of the office they work in: what a signed-in request needs."""
@@ -125,16 +117,20 @@ class Member:
 
 
 def member(session: Session, user_id: int) -> Member | None:
-    user = session.get(User, user_id)
-    if user is None:
-        return None
-    row = _membership(session, user.id)
+    # Every signed-in request loads this: one query of plain columns, no ORM objects.
+    row = session.exec(
+        select(User.email, User.locale, User.session_version, User.totp_enabled_at,
+               Membership.office_id, Membership.role, Office.require_two_factor)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Office, Office.id == Membership.office_id)
+        .where(User.id == user_id).order_by(Membership.id).limit(1)
+    ).first()
     if row is None:
         return None
-    office_id, role, required = row
-    return Member(id=user.id, email=user.email, office_id=office_id, locale=user.locale,
-                  session_version=user.session_version, is_owner=role == "owner",
-                  two_factor=user.totp_enabled_at is not None, two_factor_required=required)
+    email, locale, version, totp_at, office_id, role, required = row
+    return Member(id=user_id, email=email, office_id=office_id, locale=locale,
+                  session_version=version, is_owner=role == "owner",
+                  two_factor=totp_at is not None, two_factor_required=required)
 
 
 def set_two_factor_required(session: Session, office_id: int, required: bool) -> None:
