@@ -4,6 +4,9 @@ Adapters are pure (request descriptions in/out, JSON to dataclasses); this modul
 I/O: sends, maps transport failures and statuses to typed errors, retries (retry_policy),
 and streams statement pages one at a time. Tokens go into headers only, never into logs,
 errors or reprs.
+
+A worker shares one pooled httpx.Client per bank (`shared_http`, kept by the SyncContext):
+building a client builds a TLS context, which costs far more CPU than a bank call.
 """
 import contextlib
 import time
@@ -21,6 +24,13 @@ from .retry_policy import retrying
 from .types import BalanceInfo, HttpRequest, RemoteAccountInfo, TransactionPage
 
 
+def shared_http(timeout: float, connections: int) -> httpx.Client:
+    """One client for every BankClient of a bank in a worker (httpx.Client is thread-safe):
+    its pool keeps a connection alive per worker thread; more may open, none waits."""
+    return httpx.Client(timeout=timeout, limits=httpx.Limits(
+        max_connections=None, max_keepalive_connections=max(1, connections)))
+
+
 def _connection_error(exc: httpx.TransportError) -> BankConnectionError:
     if isinstance(exc, httpx.TimeoutException):
         return BankConnectionError("the bank did not answer in time")
@@ -33,7 +43,8 @@ class BankClient:
     def __init__(self, api_base: str, dialect: str, client_id: str, *,
                  http: httpx.Client | None = None, timeout: float = 15.0,
                  max_retry_wait: float = 30.0, attempts: int = 4,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep,
+                 before_request: Callable[[], None] | None = None):
         self.api_base = api_base.rstrip("/")
         self.dialect = dialect
         self.client_id = client_id
@@ -43,6 +54,7 @@ class BankClient:
         self._max_retry_wait = max_retry_wait
         self._attempts = max(1, attempts)
         self._sleep = sleep
+        self._before_request = before_request  # e.g. a per-bank rate gate; may block
         self.calls = 0  # requests sent, retries included: banks count those against limits
 
     def __repr__(self) -> str:
@@ -81,8 +93,9 @@ class BankClient:
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[httpx.Client]:
-        # An injected client is the caller's to close; our own lives for one call (or one
-        # paging run), so nothing is left open when a sync job drops this object.
+        # An injected (shared) client is the caller's to close; without one, a client lives
+        # for one call (or one paging run): nothing is left open when the caller drops this
+        # object. Sync workers always inject one (SyncContext.client).
         if self._http is not None:
             yield self._http
             return
@@ -109,6 +122,8 @@ class BankClient:
         return policy(attempt)
 
     def _send(self, http: httpx.Client, request: HttpRequest) -> bytes:
+        if self._before_request is not None:  # every request, retries included
+            self._before_request()
         self.calls += 1
         try:
             response = http.request(request.method, request.url, params=request.params,

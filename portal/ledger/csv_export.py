@@ -19,7 +19,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -61,43 +61,55 @@ def export_description(text: str, encoding: ExportEncoding) -> str:
     return s
 
 
+@lru_cache(maxsize=8192)
 def _format_date(d: date | None) -> str:
+    # Cached: a ledger has far fewer days than rows.
     return "" if d is None else f"{d.year:04d}/{d.month:02d}/{d.day:02d}"
 
 
-def _cells(row: ExportRow, encoding: ExportEncoding) -> list[str]:
-    deposit = str(row.amount) if row.amount > 0 else ""
-    # A zero amount goes in 出金 as "0" so the row is not read back as "no amount".
-    withdrawal = str(-row.amount) if row.amount <= 0 else ""
-    balance = "" if row.balance_after is None else str(row.balance_after)
-    return [
-        _format_date(row.transaction_date),
-        _format_date(row.value_date),
-        neutralise(export_description(row.description, encoding)),
-        deposit,
-        withdrawal,
-        balance,
-        neutralise(export_description(row.memo, encoding)),
-    ]
+@lru_cache(maxsize=65536)
+def _text_cell(text: str, encoding: ExportEncoding) -> str:
+    # Cached: a ledger repeats its descriptions (the shop, the payee) and its memos.
+    return neutralise(export_description(text, encoding))
 
 
 def export_csv(
     rows: Iterable[ExportRow], encoding: ExportEncoding = "utf-8-sig"
 ) -> Iterator[bytes]:
     """Yield the CSV as encoded byte chunks, header first; CRLF line endings."""
+    return export_fields(((r.transaction_date, r.value_date, r.amount, r.description,
+                           r.balance_after, r.memo) for r in rows), encoding)
+
+
+def export_fields(
+    rows: Iterable[Sequence], encoding: ExportEncoding = "utf-8-sig"
+) -> Iterator[bytes]:
+    """export_csv for rows given as sequences in ExportRow's field order (database rows,
+    streamed as they come: no object per row)."""
     if encoding not in ("utf-8-sig", "cp932"):
         raise ValueError(f"unsupported export encoding {encoding!r}")
+    return _encoded(rows, encoding)
+
+
+def _encoded(rows: Iterable[Sequence], encoding: ExportEncoding) -> Iterator[bytes]:
     encoder = codecs.getincrementalencoder(encoding)()  # utf-8-sig writes the BOM once
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
-    pending = 1
-    for row in rows:
-        writer.writerow(_cells(row, encoding))
-        pending += 1
-        if pending >= CHUNK_ROWS:
+    day, text = _format_date, _text_cell
+    chunk: list[tuple[str, ...]] = []
+    for transaction_date, value_date, amount, description, balance, memo in rows:
+        chunk.append((
+            day(transaction_date), day(value_date) if value_date else "",
+            text(description, encoding) if description else "",
+            # A zero amount goes in 出金 as "0" so the row is not read back as "no amount".
+            str(amount) if amount > 0 else "", str(-amount) if amount <= 0 else "",
+            "" if balance is None else str(balance), text(memo, encoding) if memo else ""))
+        if len(chunk) >= CHUNK_ROWS:
+            writer.writerows(chunk)
+            chunk.clear()
             yield encoder.encode(buffer.getvalue())
             buffer.seek(0)
             buffer.truncate()
-            pending = 0
+    writer.writerows(chunk)
     yield encoder.encode(buffer.getvalue(), final=True)

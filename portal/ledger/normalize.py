@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from functools import lru_cache
 
 from .messages import N_
 
@@ -38,11 +39,16 @@ _BRACKETS = str.maketrans(dict.fromkeys("()[]{}<>「」『』【】〔〕〈〉�
 
 _WHITESPACE = re.compile(r"\s+")
 
+# Steps 4 to 6 in one table: no target of one step is a source of a later one, so one
+# translate gives what the three in turn give.
+_FOLD = {**_SMALL_KANA, **_DASHES, **_BRACKETS}
+
 PREFIX_MIN_LEN = 4
 SIMILARITY_MIN = 0.8
 _MAX_ROUNDS = 8
 
 
+@lru_cache(maxsize=4096)  # statements repeat their descriptions; bounded, so is the memory
 def norm_description(text: str) -> str:
     """Normalise a description for matching (NFKC, upper, no spaces, folded kana/dashes)."""
     s = text or ""
@@ -61,9 +67,7 @@ def _norm_once(text: str) -> str:
     s = s.upper()
     # \s covers U+3000 too, but NFKC has already turned it into a plain space.
     s = _WHITESPACE.sub("", s)
-    s = s.translate(_SMALL_KANA)
-    s = s.translate(_DASHES)
-    return s.translate(_BRACKETS)
+    return s.translate(_FOLD)
 
 
 def description_score(a: str, b: str) -> int:

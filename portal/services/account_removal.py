@@ -25,7 +25,7 @@ from ..models import (
     SyncRun,
 )
 from ..models.vocabulary import ConnectionState, SyncState
-from . import connections
+from . import connections, ledger_stats
 from .accounts import accounts_of_connection
 
 
@@ -74,6 +74,7 @@ def delete_account(session: Session, cipher: TokenCipher, bank: BankApi | None,
     if session.exec(select(SyncRun.id).where(*mine, SyncRun.state == SyncState.RUNNING)).first():
         session.rollback()
         raise AccountBusy(account.id)
+    ledger_stats.forget(session, account.id)
     for model in (StatementAlias, MatchReview, Statement, StatementImport, SyncRun):
         # Children before parents: statements point at imports and sync runs.
         session.execute(delete(model).where(model.account_id == account.id,

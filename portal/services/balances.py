@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from ..ledger.running_balance import Carry, Opening, account_balance, carry_forward
 from ..models import Account, Statement
 from ..models.vocabulary import SyncMethod
+from . import ledger_stats
 
 BATCH = 1000
 # Spelled as the partial index ix_statement_derived is, so both databases use it.
@@ -59,6 +60,10 @@ def carry_derived(session: Session, account: Account, since: date) -> int:
             return changed
         updates, point = carry_forward(point, rows, opening)
         _write(session, updates)
+        if updates:  # a carried balance is part of its day's chain figures
+            moved = {i for i, _ in updates}
+            ledger_stats.touched(session, account.id,
+                                 {r.transaction_date for r in rows if r.id in moved})
         changed += len(updates)
         after = (rows[-1].transaction_date, rows[-1].id)
 

@@ -30,7 +30,7 @@ from ..ledger.fingerprint import Insertion, dedup_key, rows_to_insert
 from ..ledger.normalize import norm_description
 from ..models import Account, Statement, StatementAlias, StatementImport
 from ..models.vocabulary import StatementSource, SyncMethod
-from . import balances, csv_mapping
+from . import balances, csv_mapping, ledger_stats
 from .manual_entries import clean_memo
 
 FILE_NAME_MAX = 255  # StatementImport.file_name
@@ -152,6 +152,7 @@ def commit_import(session: Session, account: Account, raw: bytes, mapping: Colum
     source = StatementSource.LEGACY if account.sync_method == SyncMethod.LEGACY else StatementSource.CSV
     for rows_batch in _batches(account, batch.id, source, new):
         _insert_batch(session, account, rows_batch)
+    ledger_stats.touched(session, account.id, {i.row.transaction_date for i in new})
     # What went in carries this import's id: counted once, exact whatever was skipped.
     added = session.exec(select(func.count()).select_from(Statement)
                          .where(Statement.import_id == batch.id)).one()

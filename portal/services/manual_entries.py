@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from ..ledger.normalize import norm_description
 from ..models import Account, Statement
 from ..models.vocabulary import StatementSource
-from . import balances, statement_removal
+from . import balances, ledger_stats, statement_removal
 from .cutover.apply import linked_ids
 from .statements import upsert_statements
 
@@ -77,10 +77,12 @@ def add(session: Session, account: Account, entry: Entry) -> None:
 def edit(session: Session, account: Account, statement: Statement, entry: Entry) -> None:
     if not is_editable(session, account, statement):
         raise NotEditable(statement.id)
-    since = min(statement.transaction_date, entry.transaction_date)
+    was = statement.transaction_date
+    since = min(was, entry.transaction_date)
     for name, value in _values(entry).items():
         setattr(statement, name, value)
     session.add(statement)
+    ledger_stats.touched(session, account.id, {was, entry.transaction_date})
     balances.after_write(session, account, since)
     session.commit()
 

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from ..models import Account, MatchReview, Statement, StatementAlias
+from . import ledger_stats
 from .cutover.reviews import drop_candidates
 
 
@@ -27,4 +28,7 @@ def remove(session: Session, account: Account, *where) -> int:
     if session.exec(select(MatchReview.id).where(MatchReview.account_id == account.id)).first():
         drop_candidates(session, account, set(session.exec(ids)))
     session.execute(delete(StatementAlias).where(StatementAlias.statement_id.in_(ids)))
-    return session.execute(delete(Statement).where(*scope)).rowcount
+    days = set(session.exec(select(Statement.transaction_date).where(*scope).distinct()))
+    removed = session.execute(delete(Statement).where(*scope)).rowcount
+    ledger_stats.touched(session, account.id, days)
+    return removed

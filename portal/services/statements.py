@@ -2,61 +2,144 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 
-from sqlalchemy import Engine, func, insert, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine, Row, exists, tuple_
 from sqlmodel import Session, select
 
 from ..dates import utcnow
 from ..ledger.normalize import norm_description
 from ..models import Account, Statement, StatementAlias
+from ..models.vocabulary import StatementSource
+from . import ledger_stats
+
+# The insert of upsert_statements on SQLite: the columns a row fills, in VALUES order.
+_INSERT_HEAD = ("INSERT INTO statement (office_id, account_id, transaction_date, value_date, amount, "
+                "description, description_norm, balance_after, balance_derived, memo, source, "
+                "dedupe_key, sync_run_id, import_id, created_at) VALUES ")
+_INSERT_TAIL = " ON CONFLICT (account_id, dedupe_key) DO NOTHING RETURNING transaction_date"
+_COLUMNS = tuple(_INSERT_HEAD.split("(", 1)[1].split(")", 1)[0].split(", "))
+_ROW_KEYS = frozenset(_COLUMNS) - {"office_id", "account_id", "created_at"}
+_CHUNK = 1000  # rows per INSERT on SQLite: 15,000 parameters, inside its limit of 32,766
 
 
-def _insert_ignoring_duplicates(session: Session):
-    table = Statement.__table__
-    name = session.get_bind().dialect.name
-    if name == "sqlite":
-        return sqlite_insert(table).on_conflict_do_nothing()
-    if name == "postgresql":
-        return pg_insert(table).on_conflict_do_nothing()
-    return insert(table)
+# PostgreSQL takes a page as one array per column (unnest), so the statement keeps 15
+# parameters whatever the page's size: psycopg rewrites and caches a short query once, where
+# a VALUES list of thousands of placeholders is re-parsed on every page.
+_PG_INSERT = (
+    "INSERT INTO statement (office_id, account_id, transaction_date, value_date, amount, "
+    "description, description_norm, balance_after, balance_derived, memo, source, dedupe_key, "
+    "sync_run_id, import_id, created_at) "
+    "SELECT %s, %s, t.d, t.vd, t.amount, t.description, t.norm, t.balance, t.derived, t.memo, "
+    "t.source, t.dedupe_key, t.sync_run_id, t.import_id, %s "
+    "FROM unnest(%s::date[], %s::date[], %s::bigint[], %s::text[], %s::text[], %s::bigint[], "
+    "%s::boolean[], %s::text[], %s::text[], %s::text[], %s::integer[], %s::integer[]) "
+    "WITH ORDINALITY AS t(d, vd, amount, description, norm, balance, derived, memo, source, "
+    "dedupe_key, sync_run_id, import_id, n) "
+    "ORDER BY t.n ON CONFLICT (account_id, dedupe_key) DO NOTHING RETURNING transaction_date")
+
+
+def _insert_ignoring_duplicates(session: Session, values: list[tuple]) -> list:
+    """Insert the rows (tuples in _COLUMNS order, one office, account and created_at) that
+    the unique (account, key) constraint lets in; returns the transaction_date of each row
+    actually inserted, in the driver's form.
+
+    Straight to the driver, as INSERT ... ON CONFLICT DO NOTHING RETURNING: the database
+    decides duplicates through its unique index (work per row, never per ledger), and the
+    bind processing of an ORM executemany was most of a sync's time. Values are already what
+    the driver takes (see upsert_statements). Rows go in in the given order, so ids keep the
+    order of same-day rows."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        office_id, account_id, now = values[0][0], values[0][1], values[0][14]
+        columns = [list(c) for c in zip(*values, strict=True)][2:14]
+        return [d for (d,) in conn.exec_driver_sql(_PG_INSERT, (office_id, account_id, now, *columns))]
+    row = "(" + ", ".join(["?"] * len(_COLUMNS)) + ")"
+    days, sql = [], {}
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start:start + _CHUNK]
+        text = sql.get(len(chunk))
+        if text is None:
+            text = sql[len(chunk)] = _INSERT_HEAD + ", ".join([row] * len(chunk)) + _INSERT_TAIL
+        days.extend(d for (d,) in conn.exec_driver_sql(text, tuple(chain.from_iterable(chunk))))
+    return days
+
+
+# A row's source as stored (EnumText's value); members hash and compare as their value.
+_SOURCES = {m.value: m.value for m in StatementSource}
+
+
+def _iso_day(value):
+    """A date as SQLAlchemy's Date type stores it on SQLite."""
+    return None if value is None else value.isoformat()
+
+
+def _as_is(value):
+    return value
+
+
+def _has_aliases(session: Session, account_id: int) -> bool:
+    """One probe of the (account_id, dedupe_key) unique index: most accounts have none."""
+    return session.exec(select(exists().where(StatementAlias.account_id == account_id))).one()
 
 
 def upsert_statements(session: Session, account: Account, rows: list[dict]) -> int:
-    """Insert rows whose dedupe_key the account does not hold yet; returns how many were new.
+    """Insert rows whose dedupe_key the account does not hold yet; returns how many were new
+    (exactly: counted from what the database inserted).
 
-    One SELECT for the page's keys and one executemany insert: no per-row round trips.
-    The caller commits, together with the sync's progress.
+    Duplicates are decided by the unique (account, key) constraint in the insert itself; keys
+    held as an alias are looked up only for an account that has aliases. The kept figures are
+    brought up to date for the days that got rows (ledger_stats). The caller commits,
+    together with the sync's progress.
     """
     if not rows:
         return 0
-    keys = [r["dedupe_key"] for r in rows]
-    held = set(session.exec(select(Statement.dedupe_key).where(
-        Statement.account_id == account.id, Statement.dedupe_key.in_(keys))))
-    held |= set(session.exec(select(StatementAlias.dedupe_key).where(
-        StatementAlias.account_id == account.id, StatementAlias.dedupe_key.in_(keys))))
+    unknown = set().union(*rows) - _ROW_KEYS
+    if unknown:
+        raise ValueError(f"not statement columns: {sorted(unknown)}")
+    if _has_aliases(session, account.id):
+        aliased = set(session.exec(select(StatementAlias.dedupe_key).where(
+            StatementAlias.account_id == account.id,
+            StatementAlias.dedupe_key.in_([r["dedupe_key"] for r in rows]))))
+        rows = [r for r in rows if r["dedupe_key"] not in aliased]
+    # Values as the driver takes them where SQLAlchemy's types would have converted them:
+    # on SQLite, dates and datetimes as the ISO text SQLAlchemy writes; enums as their value.
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    day = _iso_day if sqlite else _as_is
     now = utcnow()
-    fresh, seen = [], set()
+    if sqlite:
+        now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    office_id, account_id = account.office_id, account.id
+    norms: dict[str, str] = {}  # a page repeats its descriptions: each is normalised once
+    values, seen = [], set()
     for r in rows:
         key = r["dedupe_key"]
-        if key in held or key in seen:
+        if key in seen:  # the first of a page's duplicates goes in, as before
             continue
         seen.add(key)
-        fresh.append({
-            "office_id": account.office_id, "account_id": account.id, "created_at": now,
-            "description_norm": norm_description(r.get("description") or ""),
-            "value_date": None, "balance_after": None, "sync_run_id": None, "memo": "",
-            "balance_derived": False, "import_id": None, **r,
-        })
-    if fresh:
-        session.execute(_insert_ignoring_duplicates(session), fresh)
-    return len(fresh)
+        norm = r.get("description_norm")
+        if norm is None:
+            text = r.get("description") or ""
+            norm = norms.get(text)
+            if norm is None:
+                norm = norms[text] = norm_description(text)
+        source = _SOURCES.get(r["source"])
+        if source is None:
+            raise ValueError(f"not a statement source: {r['source']!r}")
+        values.append((office_id, account_id, day(r["transaction_date"]), day(r.get("value_date")),
+                       r["amount"], r.get("description", ""), norm, r.get("balance_after"),
+                       r.get("balance_derived", False), r.get("memo", ""), source, key,
+                       r.get("sync_run_id"), r.get("import_id"), now))
+    days = _insert_ignoring_duplicates(session, values) if values else []
+    if days:
+        ledger_stats.touched(session, account_id,
+                             {d if isinstance(d, date) else date.fromisoformat(d) for d in days})
+    return len(days)
 
 
 def count_statements(session: Session, account_id: int) -> int:
-    return session.exec(select(func.count()).select_from(Statement)
-                        .where(Statement.account_id == account_id)).one()
+    """From the per-day counts every writer keeps (ledger_stats), not a COUNT of the ledger."""
+    return ledger_stats.totals(session, account_id)[0]
 
 
 @dataclass(frozen=True)
@@ -83,8 +166,14 @@ def list_statements(session: Session, account: Account, *, limit: int,
                                 Statement.office_id == account.office_id)
     if date_from:
         q = q.where(Statement.transaction_date >= date_from)
-    if date_to:
-        q = q.where(Statement.transaction_date <= date_to)
+    # Past the cursor no row is later than its day: the tighter of the two upper bounds is
+    # given as a plain date, the range SQLite's planner seeks on (it does not take one from
+    # the row value when a date filter is there too); the row value then drops that day's rest.
+    upper = date_to
+    if cursor is not None:
+        upper = cursor[0] if upper is None else min(upper, cursor[0])
+    if upper:
+        q = q.where(Statement.transaction_date <= upper)
     q = after_key(q, cursor, newest_first=True)
     rows = list(session.exec(q.order_by(Statement.transaction_date.desc(), Statement.id.desc())
                              .limit(limit + 1)))
@@ -95,32 +184,29 @@ def list_statements(session: Session, account: Account, *, limit: int,
     return StatementPage(rows, nxt)
 
 
-def ledger_in_order(engine: Engine, account_id: int, batch: int = 1000) -> Iterator[Statement]:
-    """Every statement of an account, oldest first, in keyset batches on a session of its own
-    (a streamed download outlives the request and its session)."""
-    with Session(engine, expire_on_commit=False) as session:
-        key = None
-        while True:
-            q = after_key(select(Statement).where(Statement.account_id == account_id), key,
-                          newest_first=False)
-            rows = list(session.exec(q.order_by(Statement.transaction_date, Statement.id).limit(batch)))
-            yield from rows
-            if len(rows) < batch:
-                return
-            key = (rows[-1].transaction_date, rows[-1].id)
+EXPORT_COLUMNS = (Statement.transaction_date, Statement.value_date, Statement.amount,
+                  Statement.description, Statement.balance_after, Statement.memo)
+
+
+def ledger_in_order(engine: Engine, account_id: int, batch: int = 2000) -> Iterator[Row]:
+    """Every statement of an account, oldest first, as rows of EXPORT_COLUMNS: one query
+    streamed through a server-side cursor (PostgreSQL) or SQLite's own, `batch` rows at a
+    time, on a connection of its own (a streamed download outlives the request and its
+    session). Memory stays one batch, whatever the length of the ledger."""
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=batch).execute(
+            select(*EXPORT_COLUMNS).where(Statement.account_id == account_id)
+            .order_by(Statement.transaction_date, Statement.id))
+        for part in result.partitions():  # a batch at a time: no per-row fetch call
+            yield from part
 
 
 def totals(session: Session, account_id: int) -> tuple[int, int]:
-    count, total = session.exec(select(func.count(), func.coalesce(func.sum(Statement.amount), 0))
-                                .where(Statement.account_id == account_id)).one()
-    return int(count), int(total)
+    """(count, sum of amounts), from the per-day figures kept as rows are written."""
+    return ledger_stats.totals(session, account_id)
 
 
 def balance_breaks(session: Session, account: Account, limit: int = 3):
-    """Where prev.balance + amount != balance: a missing or doubled row; flagged, never guessed."""
-    from ..ledger.fingerprint import check_balance_chain
-
-    rows = session.exec(select(Statement.transaction_date, Statement.amount, Statement.balance_after)
-                        .where(Statement.account_id == account.id)
-                        .order_by(Statement.transaction_date, Statement.id)).all()
-    return check_balance_chain(rows)[:limit]
+    """Where prev.balance + amount != balance: a missing or doubled row; flagged, never guessed.
+    Kept as rows are written (ledger_stats): reading them is one small indexed query."""
+    return ledger_stats.first_breaks(session, account.id, limit)

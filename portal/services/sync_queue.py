@@ -1,7 +1,8 @@
 """Sync runs as a queue in the database: request, claim atomically, finish, retry later."""
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, case, or_, update
+from sqlalchemy import and_, bindparam, case, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -54,27 +55,45 @@ def _claimable(now: datetime):
              or_(SyncRun.lease_expires_at.is_(None), SyncRun.lease_expires_at < now)))
 
 
+@cache
+def _claim_statement(dialect: str):
+    """The claim as one statement, built once per dialect (it runs before every sync; building
+    SQL expressions costs more CPU than running them). Bound: now, owner, until."""
+    now = bindparam("now", type_=SyncRun.__table__.c.lease_expires_at.type)
+    due = select(SyncRun.id).where(_claimable(now)).order_by(SyncRun.id).limit(1)
+    if dialect == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    queued = SyncRun.state == SyncState.QUEUED
+    return (update(SyncRun.__table__)
+            .where(SyncRun.id == due.scalar_subquery(), _claimable(now))
+            .values(state=SyncState.RUNNING,
+                    started_at=case((queued, now), else_=SyncRun.started_at),
+                    attempts=SyncRun.attempts + case((queued, 1), else_=0),
+                    resumes=SyncRun.resumes + case((queued, 0), else_=1),
+                    lease_owner=bindparam("owner"), lease_expires_at=bindparam("until"))
+            .returning(SyncRun.id))
+
+
 def claim_next(session: Session, owner: str, lease_seconds: float) -> int | None:
     """Take the oldest claimable run under a lease for `owner`; safe with many workers
     (SKIP LOCKED on PostgreSQL, the single writer on SQLite). A run taken over from a dead
     worker keeps its start time and counts a resume, not an attempt: attempts pace the
     retries of bank faults."""
     now = utcnow()
-    due = select(SyncRun.id).where(_claimable(now)).order_by(SyncRun.id).limit(1)
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    queued = SyncRun.state == SyncState.QUEUED
     claimed = session.execute(
-        update(SyncRun)
-        .where(SyncRun.id == due.scalar_subquery(), _claimable(now))
-        .values(state=SyncState.RUNNING,
-                started_at=case((queued, now), else_=SyncRun.started_at),
-                attempts=SyncRun.attempts + case((queued, 1), else_=0),
-                resumes=SyncRun.resumes + case((queued, 0), else_=1),
-                lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds))
-        .returning(SyncRun.id)).first()
+        _claim_statement(session.get_bind().dialect.name),
+        {"now": now, "owner": owner, "until": now + timedelta(seconds=lease_seconds)}).first()
     session.commit()
     return claimed[0] if claimed else None
+
+
+@cache
+def _hold_statement():
+    table = SyncRun.__table__  # Core, not ORM: nothing in the session to synchronise
+    return (update(table)
+            .where(table.c.id == bindparam("run_id"), table.c.lease_owner == bindparam("owner"),
+                   table.c.state == SyncState.RUNNING)
+            .values(lease_expires_at=bindparam("until", type_=table.c.lease_expires_at.type)))
 
 
 def hold(session: Session, run_id: int, owner: str, lease_seconds: float) -> bool:
@@ -82,12 +101,10 @@ def hold(session: Session, run_id: int, owner: str, lease_seconds: float) -> boo
     is no longer theirs (taken over after their lease ran out, or cancelled). Written before
     each commit of the worker, so a worker that lost its run never writes over the new one:
     on PostgreSQL the row lock it takes holds a taker-over off until that commit."""
-    result = session.execute(
-        update(SyncRun)
-        .where(SyncRun.id == run_id, SyncRun.lease_owner == owner,
-               SyncRun.state == SyncState.RUNNING)
-        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
-        .execution_options(synchronize_session=False))
+    session.flush()  # the caller's writes, then the fence (as the ORM update did)
+    result = session.execute(_hold_statement(), {
+        "run_id": run_id, "owner": owner,
+        "until": utcnow() + timedelta(seconds=lease_seconds)})
     return result.rowcount == 1
 
 
@@ -98,6 +115,18 @@ def renew_leases(session: Session, owner: str, lease_seconds: float) -> int:
         update(SyncRun)
         .where(SyncRun.lease_owner == owner, SyncRun.state == SyncState.RUNNING)
         .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds)))
+    session.commit()
+    return result.rowcount
+
+
+def let_go(session: Session, run_id: int, owner: str) -> int:
+    """Give up a run this worker still holds but no thread works on any more (its thread
+    ended with an unexpected error): the heartbeat must not keep it alive, so the lease
+    ends now and any worker takes it over from the stored cursor (MAX_RESUMES bounds it)."""
+    result = session.execute(
+        update(SyncRun)
+        .where(SyncRun.id == run_id, SyncRun.lease_owner == owner, SyncRun.state == SyncState.RUNNING)
+        .values(lease_owner=None, lease_expires_at=None))
     session.commit()
     return result.rowcount
 

@@ -4,15 +4,18 @@ import os
 import random
 import secrets
 import socket
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import Engine
+import httpx
+from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from ..banks import hours
-from ..banks.client import BankClient
+from ..banks.client import BankClient, shared_http
 from ..banks.errors import (
     BadBankResponse,
     BankApiError,
@@ -32,7 +35,7 @@ from . import accounts as accounts_svc
 from . import balances, call_budget, sync_queue
 from .connections import access_token, mark_reauth
 from .cutover.apply import apply_api_page
-from .statements import count_statements, upsert_statements
+from .statements import upsert_statements
 from .sync_window import fetch_window, missing_range
 
 log = logging.getLogger(__name__)
@@ -58,10 +61,33 @@ class SyncContext:
     max_retry_wait: float = 30.0
     lease_seconds: float = 30.0
     worker_id: str = field(default_factory=new_worker_id)
+    # Called with the bank code before every request to that bank, retries included.
+    rate_gate: Callable[[str], None] | None = None
+    http_connections: int = 4  # kept alive per bank: the worker's threads
+    # One pooled httpx.Client per bank API for the life of this context (the worker).
+    _http: dict[str, httpx.Client] = field(default_factory=dict, init=False, repr=False,
+                                           compare=False)
+    _http_lock: threading.Lock = field(default_factory=threading.Lock, init=False,
+                                       repr=False, compare=False)
 
     def client(self, bank: BankApi) -> BankClient:
-        return BankClient(bank.api_base, bank.dialect, bank.client_id,
-                          timeout=self.http_timeout, max_retry_wait=self.max_retry_wait)
+        with self._http_lock:
+            http = self._http.get(bank.api_base)
+            if http is None:
+                http = self._http[bank.api_base] = shared_http(self.http_timeout,
+                                                                self.http_connections)
+        gate = self.rate_gate
+        return BankClient(bank.api_base, bank.dialect, bank.client_id, http=http,
+                          timeout=self.http_timeout, max_retry_wait=self.max_retry_wait,
+                          before_request=(lambda: gate(bank.bank_code)) if gate else None)
+
+    def close(self) -> None:
+        """Close the shared clients (the worker stops); a later `client` opens new ones."""
+        with self._http_lock:
+            clients = list(self._http.values())
+            self._http.clear()
+        for http in clients:
+            http.close()
 
 
 def minor_units(amount: Decimal, currency: str) -> int:
@@ -175,7 +201,6 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, ba
     account.synced_through = run.date_to
     account.fetched_from = min(run.date_from, account.fetched_from or run.date_from)
     account.last_synced_at = utcnow()
-    account.statement_count = count_statements(session, account.id)
     # Manual entries without 残高 after the fetched days carry the bank's balance on.
     balances.carry_derived(session, account, run.date_from)
     _finish(session, ctx, run, account, SyncState.DONE, None, None)
@@ -194,6 +219,8 @@ def _fetch_pages(session: Session, ctx: SyncContext, run: SyncRun, account: Acco
         run.added += added
         run.skipped += len(rows) - added
         run.resume_cursor = page.next_cursor
+        if added:  # counted up in the page's own commit: exact across a resumed run, in SQL
+            account.statement_count = Account.statement_count + added
         _commit(session, ctx, run)
 
 
@@ -205,18 +232,38 @@ def _row(t, run_id: int) -> dict:
             "source": StatementSource.API, "dedupe_key": f"api:{t.item_key}", "sync_run_id": run_id}
 
 
+_REMOTE_FIELDS = ("branch_code", "branch_name", "account_type_code", "account_type_name",
+                  "masked_number", "account_name", "currency")
+
+
 def _refresh_remotes(session: Session, client: BankClient, token: str, conn: BankConnection):
-    held = {r.remote_id: r for r in session.exec(
-        select(RemoteAccount).where(RemoteAccount.connection_id == conn.id))}
-    now = utcnow()
+    """Every sync of every account of a consent lists the consent's bank-side accounts: a row
+    is written only where the bank changed something, `seen_at` in one statement (columns,
+    not ORM objects: a consent may see dozens of accounts)."""
+    cols = [getattr(RemoteAccount, name) for name in _REMOTE_FIELDS]
+    held = {row.remote_id: row for row in session.execute(
+        select(RemoteAccount.id, RemoteAccount.remote_id, *cols).where(
+            RemoteAccount.connection_id == conn.id, RemoteAccount.office_id == conn.office_id))}
+    now, seen = utcnow(), []
     for info in client.list_accounts(token):
-        row = held.get(info.remote_id) or RemoteAccount(
-            office_id=conn.office_id, connection_id=conn.id, remote_id=info.remote_id)
-        row.branch_code, row.branch_name = info.branch_code, info.branch_name
-        row.account_type_code, row.account_type_name = info.account_type_code, info.account_type_name
-        row.masked_number, row.account_name = info.masked_number, info.account_name
-        row.currency, row.seen_at = info.currency or "JPY", now
-        session.add(row)
+        values = {"branch_code": info.branch_code, "branch_name": info.branch_name,
+                  "account_type_code": info.account_type_code,
+                  "account_type_name": info.account_type_name,
+                  "masked_number": info.masked_number, "account_name": info.account_name,
+                  "currency": info.currency or "JPY"}
+        row = held.get(info.remote_id)
+        if row is None:
+            session.add(RemoteAccount(office_id=conn.office_id, connection_id=conn.id,
+                                      remote_id=info.remote_id, seen_at=now, **values))
+            continue
+        seen.append(row.id)
+        changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+        if changed:
+            session.execute(update(RemoteAccount).where(RemoteAccount.id == row.id)
+                            .values(**changed))
+    if seen:
+        session.execute(update(RemoteAccount).where(RemoteAccount.id.in_(seen))
+                        .values(seen_at=now))
     session.commit()
 
 

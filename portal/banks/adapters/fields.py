@@ -14,6 +14,8 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _TIME = re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?",
                    re.ASCII)
 MAX_DIGITS = 30  # far beyond any balance; stops absurd numbers before Decimal sees them
+_DAYS: dict[str, date] = {}  # dates already read and checked, by their text
+_DAYS_KEPT = 4096
 
 
 def bad(where: str, problem: str) -> BadBankResponse:
@@ -38,6 +40,8 @@ def items(data: dict, key: str, where: str = "") -> list[dict]:
 def text(data: dict, key: str, where: str, *, default: str | None = None) -> str:
     """A string field; numbers are accepted as text (ids sometimes arrive as numbers)."""
     value = data.get(key)
+    if type(value) is str:  # the common case first: a sync reads several per statement
+        return value
     if value is None:
         if default is None:
             raise bad(f"{where}.{key}", "missing")
@@ -49,8 +53,13 @@ def text(data: dict, key: str, where: str, *, default: str | None = None) -> str
 
 def amount(data: dict, key: str, where: str, *, required: bool = True) -> Decimal | None:
     """A decimal from a JSON string ("1000") or, leniently, a JSON number."""
-    path = f"{where}.{key}"
     value = data.get(key)
+    # The common cases first, taken exactly as the checks below would take them: plain
+    # ASCII digits (str.isdigit alone would pass other scripts' digits), then the pattern.
+    if type(value) is str and len(value) <= MAX_DIGITS + 2 and (
+            (value.isdigit() and value.isascii()) or _NUMBER.fullmatch(value)):
+        return Decimal(value)
+    path = f"{where}.{key}"
     if value is None:
         if required:
             raise bad(path, "missing")
@@ -71,16 +80,23 @@ def amount(data: dict, key: str, where: str, *, required: bool = True) -> Decima
 
 
 def day(data: dict, key: str, where: str, *, required: bool = True) -> date | None:
-    path = f"{where}.{key}"
     value = data.get(key)
+    known = _DAYS.get(value) if type(value) is str else None
+    if known is not None:  # a page's rows share a few days: each is checked once
+        return known
+    path = f"{where}.{key}"
     if value is None and not required:
         return None
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise bad(path, "missing or not a YYYY-MM-DD date")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise bad(path, "not a valid date") from None
+    if len(_DAYS) >= _DAYS_KEPT:
+        _DAYS.clear()
+    _DAYS[value] = parsed
+    return parsed
 
 
 def clock(data: dict, key: str, where: str) -> time | None:

@@ -11,7 +11,7 @@ from ...dates import today_jst
 from ...db import get_engine, get_session
 from ...forms import ConfirmForm
 from ...forms_files import ConfirmImportForm, ExportForm, HeaderLineForm, UploadForm, mapping_form
-from ...ledger.csv_export import ExportRow, export_csv
+from ...ledger.csv_export import export_fields
 from ...ledger.csv_import import DEFAULT_MAX_BYTES, CsvFormatError
 from ...services import csv_ingest, csv_mapping, upload_store
 from ...services.statements import ledger_in_order
@@ -212,10 +212,9 @@ def export():
     if not form.validate():
         abort(400)
     encoding = form.encoding.data
-    rows = (ExportRow(st.transaction_date, st.value_date, st.amount, st.description, st.balance_after,
-                      st.memo) for st in ledger_in_order(get_engine(), account.id))
+    rows = ledger_in_order(get_engine(), account.id)  # rows with ExportRow's fields, streamed
     name = f"{account.name.translate(UNSAFE_NAME)}_{today_jst():%Y%m%d}.csv"
     disposition = (f'attachment; filename="statements-{account.id}.csv"; '
                    f"filename*=UTF-8''{quote(name, safe='')}")
-    return Response(export_csv(rows, encoding), headers={"Content-Disposition": disposition},
+    return Response(export_fields(rows, encoding), headers={"Content-Disposition": disposition},
                     content_type=f"text/csv; charset={EXPORT_CHARSETS[encoding]}")

@@ -1,0 +1,222 @@
+"""Benchmark: our sync of N statements against the machine's limit, on SQLite and PostgreSQL.
+
+For each database and each N, in one run:
+- ours: a portal syncs one sandbox account holding N statements (`run_pending`, the real
+  client, adapters, upsert and per-page commits);
+- raw: the same pages fetched with one plain httpx.Client, decoded with `json`, written with
+  the driver's executemany (sqlite3 / psycopg, INSERT ... ON CONFLICT DO NOTHING) into a
+  table with the same columns and unique key, committed per page as the sync does.
+
+Prints seconds, rows/s, this process's CPU seconds, the ratios raw/ours (1.0: at the
+limit) of wall time and of CPU time, and the peak RSS growth of each phase (the process's
+high-water mark is reset before each phase through /proc/self/clear_refs). Asserts nothing
+about speed. Run: `python bench/ingest_limit.py --database both --statements 20000,100000`.
+For old-vs-new, run this same file inside an export of an older commit (`git archive`).
+"""
+import argparse
+import gc
+import json
+import logging
+import resource
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from portal import create_app  # noqa: E402
+from portal.jobs import run_pending  # noqa: E402
+from tests.support.flows import PortalUser  # noqa: E402
+from tests.support.live_portal import LateApp, LivePortal, bank_connections  # noqa: E402
+from tests.support.portal_config import portal_config  # noqa: E402
+from tests.support.postgres import fresh_database  # noqa: E402
+from tests.support.sandbox_server import start_sandbox  # noqa: E402
+
+RAW_TABLE = """CREATE TABLE raw_statement (
+    id {pk}, office_id INTEGER NOT NULL, account_id INTEGER NOT NULL,
+    transaction_date DATE NOT NULL, value_date DATE, amount BIGINT NOT NULL,
+    description VARCHAR(500) NOT NULL, description_norm VARCHAR(500) NOT NULL,
+    balance_after BIGINT, balance_derived BOOLEAN NOT NULL, memo VARCHAR(500) NOT NULL,
+    source VARCHAR(10) NOT NULL, dedupe_key VARCHAR(200) NOT NULL, sync_run_id INTEGER,
+    import_id INTEGER, created_at TIMESTAMP NOT NULL, UNIQUE (account_id, dedupe_key))"""
+RAW_INSERT = ("INSERT INTO raw_statement (office_id, account_id, transaction_date, value_date, "
+              "amount, description, description_norm, balance_after, balance_derived, memo, "
+              "source, dedupe_key, sync_run_id, import_id, created_at) VALUES ({marks}) "
+              "ON CONFLICT DO NOTHING")
+
+
+def _kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+@contextmanager
+def rss_growth(out: dict):
+    """Peak RSS during the block minus RSS before it, in MiB (Linux: VmHWM reset by clear_refs)."""
+    gc.collect()
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        reset = True
+    except OSError:
+        reset = False
+    before, cpu = _kib("VmRSS"), _cpu()
+    yield
+    out["rss"] = (_kib("VmHWM") - before) / 1024 if reset else float("nan")
+    out["cpu"] = _cpu() - cpu
+
+
+def _cpu() -> float:
+    """CPU seconds of this process (its threads too): on a busy machine a fairer figure of
+    the work than the wall clock, which also counts the waits for a core."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _portal(tmp: Path, sandbox, database_url: str):
+    late = LateApp()
+    server = make_server("127.0.0.1", 0, late, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    sandbox.register_client(client_id=f"bench-{tmp.name}", client_secret="bench-secret",
+                            redirect_uris=[f"{url}/oauth/callback"], name="bench")
+    cfg = portal_config(tmp, DATABASE_URL=database_url,
+                        BANK_CONNECTIONS=bank_connections(sandbox, f"bench-{tmp.name}", "bench-secret"))
+    late.app = app = create_app(cfg, instance_path=str(tmp / "instance"))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return app, url, server
+
+
+def ours(tmp: Path, sandbox, database_url: str) -> dict:
+    """One first sync through the portal; returns figures and what the raw loop needs."""
+    from sqlmodel import Session, func, select
+
+    from portal.models import Account, BankConnection, RemoteAccount, Statement, SyncRun
+    from portal.services.connections import access_token
+    app, url, server = _portal(tmp, sandbox, database_url)
+    try:
+        user = PortalUser(LivePortal(app, url, f"bench-{tmp.name}")).signup()
+        account_id = user.register("0001")
+        user.consent(account_id, login="vol00001")
+        user.post(f"/accounts/{account_id}/sync")
+        out: dict = {}
+        with rss_growth(out):
+            t0 = time.perf_counter()
+            run_pending(app)
+            out["seconds"] = time.perf_counter() - t0
+        engine = app.extensions["db_engine"]
+        with Session(engine) as s:
+            account = s.get(Account, account_id)
+            run = s.exec(select(SyncRun).where(SyncRun.account_id == account_id)
+                         .order_by(SyncRun.id.desc())).first()
+            rows = s.exec(select(func.count()).select_from(Statement)
+                          .where(Statement.account_id == account_id)).one()
+            conn = s.get(BankConnection, account.connection_id)
+            bank = app.extensions["bank_registry"].get(account.bank_code)
+            token = access_token(s, app.extensions["token_cipher"], bank, conn)
+            remote = s.get(RemoteAccount, account.remote_account_id)
+            out.update(rows=rows, state=run.state, fetched=run.fetched, added=run.added,
+                       count=account.statement_count, api_base=bank.api_base, token=token,
+                       remote_id=remote.remote_id, date_from=run.date_from, date_to=run.date_to,
+                       office_id=account.office_id, account_id=account_id)
+        engine.dispose()
+        return out
+    finally:
+        server.shutdown()
+
+
+def raw(database: str, db_target, job: dict) -> dict:
+    """The limit: plain HTTP + json + the driver's executemany, one commit per page."""
+    if database == "sqlite":
+        conn = sqlite3.connect(db_target)
+        conn.execute(RAW_TABLE.format(pk="INTEGER PRIMARY KEY"))
+        insert = RAW_INSERT.format(marks=", ".join("?" * 15))
+    else:
+        import psycopg
+        conn = psycopg.connect(db_target)
+        conn.execute(RAW_TABLE.format(pk="SERIAL PRIMARY KEY"))
+        insert = RAW_INSERT.format(marks=", ".join(["%s"] * 15))
+    conn.commit()
+    url = job["api_base"] + "/personal/v1/accounts/transactions"
+    params = {"accountId": job["remote_id"], "dateFrom": job["date_from"].isoformat(),
+              "dateTo": job["date_to"].isoformat()}
+    headers = {"x-access-token": job["token"], "Accept": "application/json"}
+    out, rows = {}, 0
+    with rss_growth(out):
+        t0 = time.perf_counter()
+        with httpx.Client(timeout=30) as http:
+            while True:
+                response = http.get(url, params=params, headers=headers)
+                response.raise_for_status()
+                page = json.loads(response.content)
+                now = time.strftime("%Y-%m-%d %H:%M:%S")
+                batch = [(job["office_id"], job["account_id"], t["transactionDate"],
+                          t.get("valueDate"),
+                          int(t["amount"]) * (1 if t["transactionType"] == "1" else -1),
+                          t.get("remarks", ""), "",
+                          int(t["balance"]) if "balance" in t else None, False, "", "api",
+                          "api:" + t["itemKey"], None, None, now)
+                         for t in page["transactions"]]
+                cur = conn.cursor()
+                cur.executemany(insert, batch)
+                conn.commit()
+                rows += len(batch)
+                if not page.get("hasNext"):
+                    break
+                params["nextItemKey"] = page["nextItemKey"]
+        out["seconds"] = time.perf_counter() - t0
+    conn.close()
+    out["rows"] = rows
+    return out
+
+
+def scenario(database: str, n: int, sandbox, tmp: Path) -> None:
+    tmp.mkdir(parents=True)
+    with ExitStack() as stack:
+        if database == "sqlite":
+            path = tmp / "portal.sqlite"
+            url, raw_target = f"sqlite:///{path}", str(path)
+        else:
+            url = stack.enter_context(fresh_database())
+            raw_target = url.replace("postgresql+psycopg://", "postgresql://")
+        mine = ours(tmp, sandbox, url)
+        limit = raw(database, raw_target, mine)
+    exact = (str(mine["state"]), mine["fetched"], mine["added"], mine["count"], mine["rows"])
+    print(f"{database:<10} {n:>7}  ours {mine['seconds']:7.2f} s {mine['rows'] / mine['seconds']:>7,.0f}/s"
+          f" cpu {mine['cpu']:6.2f} s | raw {limit['seconds']:6.2f} s"
+          f" {limit['rows'] / limit['seconds']:>7,.0f}/s cpu {limit['cpu']:6.2f} s"
+          f" | ratio wall {limit['seconds'] / mine['seconds']:4.2f} cpu {limit['cpu'] / mine['cpu']:4.2f}"
+          f" | RSS growth ours {mine['rss']:4.1f} MiB raw {limit['rss']:4.1f} MiB"
+          f" | state, fetched, added, statement_count, rows = {exact}", flush=True)
+
+
+def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    ap.add_argument("--statements", default="20000,100000", help="comma-separated sizes")
+    args = ap.parse_args()
+    databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    base = Path(tempfile.mkdtemp(prefix="tsunagu-ingest-"))
+    for n in [int(x) for x in args.statements.split(",")]:
+        volume = {"users": 1, "accounts": 1, "statements": n, "seed": 7}
+        sandbox = start_sandbox(base / f"bank{n}", config={"VOLUME": volume, "PAGE_SIZE": 500,
+                                                      "RATE_LIMIT": {"requests": 10**6, "per_seconds": 1}},
+                                timeout=120)
+        try:
+            for database in databases:
+                scenario(database, n, sandbox, base / f"{database}{n}")
+        finally:
+            sandbox.stop()
+
+
+if __name__ == "__main__":
+    main()

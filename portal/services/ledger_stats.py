@@ -1,0 +1,184 @@
+"""What is kept per account so that no page recounts the ledger (issue 10, goal 3).
+
+Every writer of statements calls `touched` with the days it inserted, changed or deleted
+rows on, in the same transaction; the figures for those days are brought up to date.
+
+Per day (LedgerDay): count, sums and what the balance chain needs (ledger.day_chain). Breaks
+in the chain (LedgerBreak): those inside a touched day, recomputed from its rows, and the one
+at the first balance of each balanced day whose anchor a touched day may have moved,
+recomputed from the day rows in between. Everything is recomputed from the statements, never
+adjusted by a difference: a write that went wrong is mended by the next write on that day.
+"""
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import date
+
+from sqlalchemy import delete, func, insert, select
+from sqlmodel import Session
+
+from ..ledger.day_chain import Anchor, DayBreak, DaySummary, rebuild, summarise, walk
+from ..ledger.fingerprint import Break
+from ..models import Account, LedgerBreak, LedgerDay, Statement
+
+CHUNK = 500  # days per IN list
+
+
+def _lock(session: Session, account_id: int) -> None:
+    """Writers of one account take its row first (PostgreSQL; SQLite has one writer anyway),
+    so each reads the statements the one before it committed: no lost update of a day."""
+    session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+
+
+def _day_values(account_id: int, office_id: int, s: DaySummary) -> dict:
+    return {"account_id": account_id, "office_id": office_id, **asdict(s)}
+
+
+def _break_values(account_id: int, office_id: int, b: DayBreak) -> dict:
+    return {"account_id": account_id, "office_id": office_id, "day": b.day, "position": b.position,
+            "previous_date": b.previous_date, "expected": b.expected, "actual": b.actual,
+            "crossing": b.crossing}
+
+
+def _office_of(session: Session, account_id: int) -> int:
+    return session.execute(select(Account.office_id).where(Account.id == account_id)).scalar_one()
+
+
+def touched(session: Session, account_id: int, days: Iterable[date]) -> None:
+    """Bring the kept figures of `account_id` up to date for `days` (work bounded by the rows
+    on those days, never by the whole ledger). Called before the caller commits."""
+    days = sorted(set(days))
+    if not days:
+        return
+    session.flush()
+    _lock(session, account_id)
+    office_id = _office_of(session, account_id)
+    for start in range(0, len(days), CHUNK):
+        _recompute_days(session, account_id, office_id, days[start:start + CHUNK])
+    _recompute_crossings(session, account_id, office_id, days)
+
+
+def _recompute_days(session: Session, account_id: int, office_id: int, chunk: list[date]) -> None:
+    rows = session.execute(select(Statement.transaction_date, Statement.amount, Statement.balance_after)
+                           .where(Statement.account_id == account_id,
+                                  Statement.transaction_date.in_(chunk))
+                           .order_by(Statement.transaction_date, Statement.id)).all()
+    summaries, breaks = [], []
+    i = 0
+    while i < len(rows):
+        j = i
+        while j < len(rows) and rows[j][0] == rows[i][0]:
+            j += 1
+        summary, inner = summarise(rows[i][0], [(r[1], r[2]) for r in rows[i:j]])
+        summaries.append(summary)
+        breaks.extend(inner)
+        i = j
+    mine = (LedgerDay.account_id == account_id, LedgerDay.day.in_(chunk))
+    session.execute(delete(LedgerDay).where(*mine))
+    session.execute(delete(LedgerBreak).where(LedgerBreak.account_id == account_id,
+                                              LedgerBreak.day.in_(chunk)))
+    if summaries:
+        session.execute(insert(LedgerDay), [_day_values(account_id, office_id, s) for s in summaries])
+    if breaks:
+        session.execute(insert(LedgerBreak), [_break_values(account_id, office_id, b) for b in breaks])
+
+
+def _summary(row) -> DaySummary:
+    return DaySummary(row.day, row.rows, row.amount_sum, row.in_sum, row.out_sum, row.lead,
+                      row.first_balance, row.first_pos, row.last_balance, row.tail)
+
+
+_DAY_COLUMNS = (LedgerDay.day, LedgerDay.rows, LedgerDay.amount_sum, LedgerDay.in_sum,
+                LedgerDay.out_sum, LedgerDay.lead, LedgerDay.first_balance, LedgerDay.first_pos,
+                LedgerDay.last_balance, LedgerDay.tail)
+
+
+def _recompute_crossings(session: Session, account_id: int, office_id: int, days: list[date]) -> None:
+    """The break at the first balance of every balanced day from the first touched day to
+    the first balanced day after the last one: a walk over day rows, not statements."""
+    mine = LedgerDay.account_id == account_id
+    before = session.execute(select(LedgerDay.day, LedgerDay.last_balance, LedgerDay.tail).where(
+        mine, LedgerDay.day < days[0], LedgerDay.last_balance.is_not(None))
+        .order_by(LedgerDay.day.desc()).limit(1)).first()
+    anchor = None
+    if before is not None:
+        gap = session.execute(select(func.coalesce(func.sum(LedgerDay.amount_sum), 0)).where(
+            mine, LedgerDay.day > before.day, LedgerDay.day < days[0])).scalar_one()
+        anchor = Anchor(before.day, before.last_balance, before.tail + int(gap))
+    end = session.execute(select(LedgerDay.day).where(
+        mine, LedgerDay.day > days[-1], LedgerDay.first_balance.is_not(None))
+        .order_by(LedgerDay.day).limit(1)).scalar()
+    q = select(*_DAY_COLUMNS).where(mine, LedgerDay.day >= days[0])
+    if end is not None:
+        q = q.where(LedgerDay.day <= end)
+    recheck, crossing = walk(anchor, (_summary(r) for r in session.execute(q.order_by(LedgerDay.day))),
+                             days)
+    for start in range(0, len(recheck), CHUNK):
+        session.execute(delete(LedgerBreak).where(
+            LedgerBreak.account_id == account_id, LedgerBreak.crossing.is_(True),
+            LedgerBreak.day.in_(recheck[start:start + CHUNK])))
+    if crossing:
+        session.execute(insert(LedgerBreak), [_break_values(account_id, office_id, b) for b in crossing])
+
+
+def rebuild_account(session: Session, account_id: int) -> None:
+    """Every figure of the account from scratch, in one ordered read of its ledger: the
+    backfill, and a repair should the kept figures ever be doubted."""
+    _lock(session, account_id)
+    office_id = _office_of(session, account_id)
+    rows = session.execute(select(Statement.transaction_date, Statement.amount, Statement.balance_after)
+                           .where(Statement.account_id == account_id)
+                           .order_by(Statement.transaction_date, Statement.id)
+                           .execution_options(yield_per=10_000))
+    summaries, breaks = rebuild(tuple(r) for r in rows)
+    session.execute(delete(LedgerDay).where(LedgerDay.account_id == account_id))
+    session.execute(delete(LedgerBreak).where(LedgerBreak.account_id == account_id))
+    for start in range(0, len(summaries), 5000):
+        session.execute(insert(LedgerDay), [_day_values(account_id, office_id, s)
+                                            for s in summaries[start:start + 5000]])
+    if breaks:
+        session.execute(insert(LedgerBreak), [_break_values(account_id, office_id, b) for b in breaks])
+
+
+def forget(session: Session, account_id: int) -> None:
+    """The account goes: its figures with it (before the account row)."""
+    session.execute(delete(LedgerBreak).where(LedgerBreak.account_id == account_id))
+    session.execute(delete(LedgerDay).where(LedgerDay.account_id == account_id))
+
+
+# --- read side: what the pages show ------------------------------------------------------
+
+def totals(session: Session, account_id: int) -> tuple[int, int]:
+    """(count, sum of amounts): one row per day summed, not one per statement."""
+    count, total = session.execute(select(
+        func.coalesce(func.sum(LedgerDay.rows), 0), func.coalesce(func.sum(LedgerDay.amount_sum), 0))
+        .where(LedgerDay.account_id == account_id)).one()
+    return int(count), int(total)
+
+
+def first_breaks(session: Session, account_id: int, limit: int = 3) -> list[Break]:
+    """The first `limit` breaks of the chain in ledger order, as check_balance_chain gives
+    them (its `index` is the row's position in the whole ledger)."""
+    found = session.execute(select(LedgerBreak.day, LedgerBreak.position, LedgerBreak.previous_date,
+                                   LedgerBreak.expected, LedgerBreak.actual)
+                            .where(LedgerBreak.account_id == account_id)
+                            .order_by(LedgerBreak.day, LedgerBreak.position).limit(limit)).all()
+    if not found:
+        return []
+    # The rows before each break's day: one statement, one summed range per break.
+    earlier = session.execute(select(*(
+        select(func.coalesce(func.sum(LedgerDay.rows), 0)).where(
+            LedgerDay.account_id == account_id, LedgerDay.day < b.day).scalar_subquery()
+        for b in found))).one()
+    return [Break(int(n) + b.position, b.previous_date, b.day, b.expected, b.actual)
+            for n, b in zip(earlier, found, strict=True)]
+
+
+def kept(session: Session, account_id: int) -> tuple[list[DaySummary], list[DayBreak]]:
+    """The kept figures as stored, in the shape `day_chain.rebuild` gives (tests compare)."""
+    days = [_summary(r) for r in session.execute(
+        select(*_DAY_COLUMNS).where(LedgerDay.account_id == account_id).order_by(LedgerDay.day))]
+    breaks = [DayBreak(r.day, r.position, r.previous_date, r.expected, r.actual, r.crossing)
+              for r in session.execute(select(LedgerBreak).where(LedgerBreak.account_id == account_id)
+                                       .order_by(LedgerBreak.day, LedgerBreak.position)).scalars()]
+    return days, breaks
+

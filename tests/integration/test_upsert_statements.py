@@ -1,0 +1,130 @@
+"""upsert_statements on SQLite and PostgreSQL: exact counts decided by the unique key, aliases
+honoured, values stored as the ORM reads them, and the kept figures told which days changed."""
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlmodel import Session, select
+
+from portal import migrate
+from portal.db import make_engine
+from portal.models import Account, Office, Statement, StatementAlias
+from portal.models.vocabulary import StatementSource
+from portal.services import ledger_stats
+from portal.services.statements import upsert_statements
+from tests.support.postgres import fresh_database, server_answers
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'upsert.sqlite'}")
+        migrate.upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    if not server_answers():
+        pytest.skip("no PostgreSQL server answers")
+    with fresh_database() as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
+def touched(monkeypatch):
+    calls = []
+    monkeypatch.setattr(ledger_stats, "touched",
+                        lambda session, account_id, days: calls.append((account_id, set(days))))
+    return calls
+
+
+def _accounts(engine, n=2) -> list[int]:
+    with Session(engine) as s:
+        office = Office(name="取込")
+        s.add(office)
+        s.flush()
+        accounts = [Account(office_id=office.id, name=f"口座{i}", bank_code="0001",
+                            kind="personal", sync_method="api") for i in range(n)]
+        s.add_all(accounts)
+        s.commit()
+        return [a.id for a in accounts]
+
+
+def row(key: str, day: int, amount: int = -100, **extra) -> dict:
+    return {"transaction_date": date(2024, 5, day), "amount": amount, "description": "ｶｰﾄﾞ　(ｺﾝﾋﾞﾆ)",
+            "source": StatementSource.API, "dedupe_key": f"api:{key}", **extra}
+
+
+def upsert(engine, account_id: int, rows: list[dict]) -> int:
+    with Session(engine) as s:
+        added = upsert_statements(s, s.get(Account, account_id), rows)
+        s.commit()
+        return added
+
+
+def keys(engine, account_id: int) -> list[str]:
+    with Session(engine) as s:
+        return list(s.exec(select(Statement.dedupe_key).where(Statement.account_id == account_id)
+                           .order_by(Statement.id)))
+
+
+def test_counts_are_exact_within_a_page_across_pages_and_per_account(engine, touched):
+    first, other = _accounts(engine)
+    page = [row("a", 1), row("b", 2), row("a", 1, amount=-999), row("c", 2)]
+    assert upsert(engine, first, page) == 3  # "a" twice in one page: the first goes in
+    assert touched == [(first, {date(2024, 5, 1), date(2024, 5, 2)})]
+    # The next page repeats two keys (an overlap) and brings one new row.
+    assert upsert(engine, first, [row("b", 2), row("c", 2), row("d", 3)]) == 1
+    assert touched[-1] == (first, {date(2024, 5, 3)})
+    assert upsert(engine, first, [row("a", 1), row("d", 3)]) == 0  # nothing new: not touched
+    assert len(touched) == 2
+    assert upsert(engine, other, [row("a", 1)]) == 1  # keys are per account
+    assert keys(engine, first) == ["api:a", "api:b", "api:c", "api:d"]
+    with Session(engine) as s:
+        amount = s.exec(select(Statement.amount).where(Statement.account_id == first,
+                                                       Statement.dedupe_key == "api:a")).one()
+    assert amount == -100
+
+
+def test_keys_held_as_aliases_are_skipped_only_for_their_account(engine, touched):
+    first, other = _accounts(engine)
+    assert upsert(engine, first, [row("csv1", 1, source=StatementSource.CSV)]) == 1
+    with Session(engine) as s:
+        held = s.exec(select(Statement).where(Statement.account_id == first)).one()
+        s.add(StatementAlias(office_id=held.office_id, account_id=first, dedupe_key="api:x",
+                             statement_id=held.id))
+        s.commit()
+    assert upsert(engine, first, [row("x", 1), row("y", 1)]) == 1
+    assert upsert(engine, other, [row("x", 1)]) == 1
+    assert keys(engine, first) == ["api:csv1", "api:y"]
+
+
+def test_stored_values_read_back_as_the_orm_wrote_them(engine, touched):
+    (account_id,) = _accounts(engine, 1)
+    before = datetime.now(UTC).replace(tzinfo=None)
+    many = [row(f"k{i}", 1 + i % 28, amount=i, balance_after=10_000 + i,
+                value_date=date(2024, 5, 2) if i % 2 else None, memo="メモ" if i == 7 else "",
+                sync_run_id=None)
+            for i in range(2500)]  # more than one SQLite statement's worth of rows
+    assert upsert(engine, account_id, many) == 2500
+    assert upsert(engine, account_id, many) == 0
+    with Session(engine) as s:
+        got = s.exec(select(Statement).where(Statement.account_id == account_id)
+                     .order_by(Statement.id)).all()
+    assert [g.dedupe_key for g in got] == [r["dedupe_key"] for r in many]  # ids in page order
+    seven = got[7]
+    assert (seven.transaction_date, seven.value_date, seven.amount, seven.balance_after,
+            seven.memo, seven.source, seven.balance_derived) == (
+        date(2024, 5, 8), date(2024, 5, 2), 7, 10_007, "メモ", StatementSource.API, False)
+    assert got[0].value_date is None and got[0].import_id is None
+    assert got[0].description == "ｶｰﾄﾞ　(ｺﾝﾋﾞﾆ)" and got[0].description_norm == "カ-ドコンビニ"
+    created = got[0].created_at.replace(tzinfo=None)
+    assert abs((created - before).total_seconds()) < 300  # UTC, as utcnow() wrote before
+
+
+def test_a_row_with_a_column_it_does_not_have_is_refused(engine, touched):
+    (account_id,) = _accounts(engine, 1)
+    with pytest.raises(ValueError, match="not statement columns"):
+        upsert(engine, account_id, [row("a", 1, colour="red")])
+    assert keys(engine, account_id) == []
