@@ -1,6 +1,8 @@
-"""WSGI entry point: `gunicorn app:app` or `flask --app app run`.
+"""WSGI entry point: `gunicorn -c deploy/gunicorn.conf.py app:app`, and the app of every
+`flask --app app …` command (`worker`, `scheduler`, `db upgrade`, …).
 
-TSUNAGU_INSTANCE_DIR names another instance folder (database, uploads) than ./instance."""
+Serving pages starts no background work unless BACKGROUND_JOBS is "all" (README, "Running at
+scale"). TSUNAGU_INSTANCE_DIR names another instance folder (database, uploads) than ./instance."""
 import os
 
 from portal import create_app

@@ -70,11 +70,20 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     from . import cli
 
     cli.init_app(app)
-    if app.config["SCHEDULER_ENABLED"]:
-        from .jobs import start_scheduler
-
-        start_scheduler(app)
+    _start_background(app)
     return app
+
+
+def _start_background(app: Flask) -> None:
+    """BACKGROUND_JOBS = "all": this process syncs and schedules too (a one-process install).
+    Never under the `flask` command: `flask worker` and `flask scheduler` start their own part,
+    and every other command (db upgrade, tokens, ...) must start nothing."""
+    import click
+
+    from .jobs import background_mode, start_background
+
+    if background_mode(app.config) == "all" and click.get_current_context(silent=True) is None:
+        start_background(app)
 
 
 def _finish_config(app: Flask) -> None:

@@ -1,5 +1,7 @@
 """Command-line tools: `flask db upgrade`, `flask tokens rotate-key`, `flask sync run-pending`,
-`flask sync worker`."""
+`flask worker` (alias `flask sync worker`), `flask scheduler`.
+
+Only `worker` and `scheduler` start background work; the other commands start none."""
 import click
 from flask import Flask, current_app
 from sqlmodel import select
@@ -58,28 +60,27 @@ def init_app(app: Flask) -> None:
 
         click.echo(f"ran {run_pending(current_app)} sync runs")
 
+    @app.cli.command("worker")
+    @_worker_options
+    def worker_cmd(with_scheduler, threads):
+        """Run queued syncs in the foreground until SIGTERM or Ctrl+C.
+
+        Start as many as you like, on any machines sharing the database: runs are claimed
+        under a lease, and one that a killed worker held is taken over."""
+        _serve(syncs=True, scheduled=with_scheduler, threads=threads)
+
     @sync_group.command("worker")
-    def worker_cmd():
-        """Run queued syncs (and the scheduled jobs) in the foreground until stopped.
+    @_worker_options
+    def sync_worker_cmd(with_scheduler, threads):
+        """The same as `flask worker` (its older name)."""
+        _serve(syncs=True, scheduled=with_scheduler, threads=threads)
 
-        Start as many as you like beside web processes that have the scheduler off: runs are
-        claimed under a lease, and one that a killed worker held is taken over."""
-        import signal
-        import threading
+    @app.cli.command("scheduler")
+    def scheduler_cmd():
+        """Queue the scheduled syncs and refresh tokens, in the foreground until stopped.
 
-        from .jobs import start_scheduler
-
-        app = current_app._get_current_object()
-        if "scheduler" not in app.extensions:
-            start_scheduler(app)
-        stop = threading.Event()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
-        worker_id = app.extensions["sync_dispatcher"].ctx.worker_id
-        click.echo(f"sync worker {worker_id} running; stop with Ctrl+C", err=True)
-        stop.wait()
-        app.extensions["stop_background"]()
-        click.echo("sync worker stopped", err=True)
+        Only the leader acts (a PostgreSQL advisory lock), so a second one is a standby."""
+        _serve(syncs=False, scheduled=True, threads=None)
 
     @app.cli.group("files")
     def files_group():
@@ -94,3 +95,35 @@ def init_app(app: Flask) -> None:
 
         gone = upload_store.purge_stale(Path(current_app.instance_path) / "uploads")
         click.echo(f"deleted {gone} abandoned uploads")
+
+
+def _worker_options(command):
+    command = click.option("--threads", type=click.IntRange(min=1), default=None,
+                           help="sync threads (default: SYNC_WORKERS)")(command)
+    return click.option("--with-scheduler", is_flag=True,
+                        help="also run the scheduled jobs (the leader acts; no `flask scheduler` needed)",
+                        )(command)
+
+
+def _serve(*, syncs: bool, scheduled: bool, threads: int | None) -> None:
+    """Start the background part in this process and block until SIGTERM or SIGINT; then
+    let the runs in hand finish and stop."""
+    import signal
+    import threading
+
+    from .jobs import start_background
+
+    app = current_app._get_current_object()
+    bg = start_background(app, syncs=syncs, scheduled=scheduled, threads=threads)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    parts = []
+    if bg.dispatcher is not None:
+        parts.append(f"sync worker {bg.dispatcher.ctx.worker_id} ({bg.dispatcher.threads} threads)")
+    if bg.scheduler is not None:
+        parts.append("scheduler")
+    click.echo(f"{' + '.join(parts)} running; stop with Ctrl+C", err=True)
+    stop.wait()
+    bg.stop()
+    click.echo("stopped", err=True)

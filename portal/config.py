@@ -18,8 +18,12 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "ja",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
     "LANGUAGES": ("ja", "en"),
-    # Background sync: one scheduler per deployment (see README, "At scale").
-    "SCHEDULER_ENABLED": True,
+    # Background work in the process create_app builds: "all" (sync threads and scheduled jobs:
+    # make run, a one-process install) or "none" (web processes; `flask worker` and `flask
+    # scheduler` run it). Unset, the older SCHEDULER_ENABLED decides (True = "all").
+    # See README, "Running at scale".
+    "BACKGROUND_JOBS": None,
+    "SCHEDULER_ENABLED": False,
     "SYNC_DISPATCH_SECONDS": 1.0,
     "SYNC_WORKERS": 4,
     "SYNC_OVERLAP_DAYS": 7,
@@ -60,6 +64,14 @@ DEFAULTS = {
     "PROXY_FIX": False,
     "BANK_HTTP_TIMEOUT": 15.0,
     "BANK_MAX_RETRY_WAIT": 30.0,
+    # A bank's rate limit (its `rate_limit` in the bank settings) is one budget for every
+    # worker (portal/banks/rate_gate.py). Unset: PostgreSQL holds it when DATABASE_URL is
+    # PostgreSQL, else this process alone (SQLite means one process); redis://host:6379 uses
+    # Redis. Calls are spaced out over the limit's window stretched by BANK_RATE_HEADROOM
+    # (network jitter), and a call waits at most BANK_RATE_MAX_WAIT seconds for its turn.
+    "BANK_RATE_STORAGE_URI": None,
+    "BANK_RATE_HEADROOM": 0.1,
+    "BANK_RATE_MAX_WAIT": 30.0,
     # Request bodies over this are refused (413) before anything reads them, on every route;
     # a statement file has its own, lower limit (5 MB).
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,

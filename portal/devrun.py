@@ -46,12 +46,13 @@ def _ensure_secrets(instance: Path) -> dict:
 
 
 def _sandbox_profile(status_url: str) -> dict:
-    """What the sandbox publishes about a bank: consent lifetime and history depth."""
+    """What the sandbox publishes about a bank: consent lifetime, history depth, rate limit."""
     import httpx
 
     data = httpx.get(status_url, timeout=10).json()
     return {"consent_days": max(1, int(data["consentTtl"]) // 86400),
-            "history_months_by_type": data.get("historyMonths", {})}
+            "history_months_by_type": data.get("historyMonths", {}),
+            "rate_limit": data["rateLimit"]}
 
 
 def _write_sandbox_config(instance: Path, s: dict, portal_port: int) -> Path:
@@ -109,10 +110,14 @@ def main() -> None:
     sandbox = _start_sandbox(sandbox_config, bank_port)
     _write_bank_connections(instance, s, bank_port)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    background = None
     try:
         from . import create_app
+        from .jobs import start_background
 
         app = create_app(instance_path=str(instance))
+        # The demo is one process: web, sync threads and scheduled jobs together.
+        background = start_background(app)
         print(f"""
   つなぐ Tsunagu portal   http://127.0.0.1:{portal_port}/
   Sandbox bank (NOT a bank) http://127.0.0.1:{bank_port}/
@@ -123,6 +128,8 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        if background is not None:
+            background.stop()
         sandbox.terminate()
         try:
             sandbox.wait(timeout=10)

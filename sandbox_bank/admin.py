@@ -150,6 +150,22 @@ def patch_profile(code):
     return jsonify(profile.to_dict())
 
 
+@bp.get("/banks/<code>/_sandbox/rate-limit")
+def rate_limit_counts(code):
+    """Calls each client made to the resource API, let through and refused for the limit."""
+    profile = bank_or_404(code)
+    return jsonify(rate_limit=profile.rate_limit, clients=sandbox().limiter.counts(code))
+
+
+@bp.delete("/banks/<code>/_sandbox/rate-limit")
+def clear_rate_limit_counts(code):
+    bank_or_404(code)
+    limiter = sandbox().limiter
+    limiter.clear_counts(code)
+    limiter.reset(code)
+    return jsonify(cleared=True)
+
+
 def _user_or_404(code, login):
     bank_or_404(code)
     user = sandbox().state.user(code, login)

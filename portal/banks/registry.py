@@ -11,6 +11,7 @@ The file (YAML) or mapping looks like:
         kinds: [{key: personal, label: 個人, history_months: 24}, ...]
         history_months_by_type: {"01": 24, "11": 1}   # optional, by bank-side account type
         notes: ["..."]                    # shown before sending the user to the bank
+        rate_limit: {requests: 20, per_seconds: 1}   # optional: calls our client may make
 
 Endpoints default to the sandbox bank's paths under the issuer; a real bank sets them.
 """
@@ -38,6 +39,14 @@ class AccountKind:
 
 
 @dataclass(frozen=True)
+class RateLimit:
+    """At most `requests` API calls in any `per_seconds`, for our client at the bank."""
+
+    requests: int
+    per_seconds: float
+
+
+@dataclass(frozen=True)
 class BankApi:
     bank_code: str
     dialect: str
@@ -55,6 +64,7 @@ class BankApi:
     kinds: tuple[AccountKind, ...]
     notes: tuple[str, ...] = field(default=())
     rate_limit_per_day: int | None = None
+    rate_limit: RateLimit | None = None  # shared by every worker (portal.banks.rate_gate)
     service_hours: tuple[dict, ...] = field(default=())  # closures, see portal.banks.hours
     history_by_type: dict = field(default_factory=dict)  # months by bank-side account type
 
@@ -97,9 +107,22 @@ def _one(code: str, raw: dict) -> BankApi:
         kinds=kinds,
         notes=tuple(raw.get("notes", ())),
         rate_limit_per_day=raw.get("rate_limit_per_day"),
+        rate_limit=_rate_limit(code, raw.get("rate_limit")),
         service_hours=tuple(raw.get("service_hours", ())),
         history_by_type={str(k): int(v) for k, v in (raw.get("history_months_by_type") or {}).items()},
     )
+
+
+def _rate_limit(code: str, raw) -> RateLimit | None:
+    if raw is None:
+        return None
+    try:
+        requests, per_seconds = int(raw["requests"]), float(raw["per_seconds"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BankConfigError(f"bank {code}: rate_limit needs requests and per_seconds") from exc
+    if requests < 1 or per_seconds <= 0:
+        raise BankConfigError(f"bank {code}: rate_limit must be positive")
+    return RateLimit(requests, per_seconds)
 
 
 class BankRegistry:

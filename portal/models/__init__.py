@@ -1,5 +1,8 @@
 """All tables. Import from here so Alembic and the app see the same metadata."""
+from .bank_rate import BankRateSlot as BankRateSlot  # re-exported
 from .banking import Account, BankConnection, RemoteAccount
+from .ledger_stats import LedgerBreak as LedgerBreak  # re-exported
+from .ledger_stats import LedgerDay as LedgerDay
 from .statement_rows import MatchReview, Statement, StatementAlias, StatementImport
 from .sync import BankCallCount, SyncRun
 from .users import (

@@ -66,6 +66,11 @@ class Workers:
         self.alive = [w for w in self.alive if w is not holder] + [self.start()]
         return True
 
+    def ready(self) -> None:
+        """Every live worker has started: a kill is then taken over by one that runs."""
+        for worker in self.alive:
+            worker.wait_ready()
+
     def stop(self):
         for worker in self.alive:
             worker.stop()
@@ -93,6 +98,7 @@ def test_killed_workers_lose_and_double_nothing(live_portal, db, sandbox, tmp_pa
             runs.append(run_id)
             while kills < KILLS and rng.random() < 0.8:  # often killed twice or more in one run
                 target = rng.randint(0, rows)  # a random point: before, inside or after paging
+                workers.ready()
                 wait_for(lambda: (r := _run(db, run_id)).state in ("done", "failed")  # noqa: B023
                          or (r.state == "running" and r.lease_owner and r.fetched >= target),
                          timeout=60, message="the run to reach the kill point")

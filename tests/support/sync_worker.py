@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.flows import wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ("DATABASE_URL", "SECRET_KEY", "TOKEN_KEYS", "BANK_CONNECTIONS", "SYNC_LEASE_SECONDS",
           "SYNC_DISPATCH_SECONDS", "SYNC_WORKERS", "BANK_HTTP_TIMEOUT", "BANK_MAX_RETRY_WAIT")
@@ -41,6 +43,12 @@ class SyncWorker:
             env=worker_env(config, folder / "instance"), stdout=log, stderr=subprocess.STDOUT)
         log.close()
         return cls(process, log_path)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until the worker says it runs (importing the portal takes seconds on a busy machine;
+        a worker still starting cannot take anything over)."""
+        wait_for(lambda: b"running; stop with" in self.log_path.read_bytes(), timeout=timeout,
+                 message=f"worker {self.pid} to start (log: {self.log_path})")
 
     @property
     def pid(self) -> int:
