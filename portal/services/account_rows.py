@@ -1,16 +1,14 @@
 """What one account row (home, the account list) needs, for many accounts in a fixed number of
 queries."""
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlmodel import Session, select
 
 from ..banks.registry import BankRegistry
-from ..dates import utcnow
 from ..models import Account, BankConnection, SyncRun
-from ..models.vocabulary import ACTIVE_SYNC_STATES, ConnectionState, SyncMethod, SyncState
+from ..models.vocabulary import ACTIVE_SYNC_STATES, ConnectionState, SyncMethod
 from . import accounts as accounts_svc
-from . import call_budget, reauth
+from . import call_budget, reauth, sync_status
 
 
 @dataclass
@@ -43,8 +41,7 @@ class AccountRow:
     def waiting(self) -> bool:
         """Queued for later (bank closed, Retry-After): poll slowly."""
         run = self.run
-        return bool(self.polling and run and run.state == SyncState.QUEUED and run.next_attempt_at
-                    and run.next_attempt_at > utcnow() + timedelta(seconds=5))
+        return bool(self.polling and run and sync_status.is_waiting(run.state, run.next_attempt_at))
 
     @property
     def needs_reauth(self) -> bool:
@@ -73,3 +70,11 @@ def build(session: Session, registry: BankRegistry, accounts: list[Account]) -> 
 
 def build_one(session: Session, registry: BankRegistry, account: Account) -> AccountRow:
     return build(session, registry, [account])[0]
+
+
+def poll_interval(rows: list[AccountRow]) -> str | None:
+    """How often the page polls for these rows: as sync_status.interval, from rendered rows."""
+    polling = [r for r in rows if r.polling]
+    if not polling:
+        return None
+    return "30s" if all(r.waiting for r in polling) else "1s"

@@ -6,7 +6,7 @@ from ... import labels
 from ...db import get_session
 from ...forms import SelectRemoteForm, page_options
 from ...models import SyncTrigger
-from ...services import account_rows, sync_queue
+from ...services import account_rows, sync_queue, sync_status
 from ...services import accounts as accounts_svc
 from ..http import is_htmx, see_other
 from . import current_account
@@ -20,6 +20,16 @@ def _row_fragment(account, refused: str | None = None):
     return render_template("home/_account_row.html", row=row, refused=refused)
 
 
+def _sync_answer(account, refused: str | None = None):
+    """[今すぐ同期]'s row, with the page's poll (out of band): started when the row now syncs."""
+    db = get_session()
+    row = account_rows.build_one(db, current_app.extensions["bank_registry"], account)
+    now = sync_status.live(db, account.office_id)
+    every = sync_status.interval(now) or account_rows.poll_interval([row])
+    return render_template("home/_sync_row.html", row=row, refused=refused, poll_every=every,
+                           poll_tokens=sync_status.tokens(now))
+
+
 @bp.post("/sync")
 def sync_now():
     account = current_account()
@@ -28,11 +38,11 @@ def sync_now():
         run = sync_queue.request_sync_in_hours(get_session(), account, bank, trigger=SyncTrigger.USER)
     except sync_queue.SyncRequestError as exc:
         if is_htmx():  # base.html's htmx config swaps a 409's fragment in
-            return _row_fragment(account, refused=str(exc)), 409
+            return _sync_answer(account, refused=str(exc)), 409
         flash(_("この口座は銀行と連携していません。"), "error")
         return see_other("home.index")
     if is_htmx():
-        return _row_fragment(account)
+        return _sync_answer(account)
     if run.error_code in ("outside_hours", "maintenance") and run.next_attempt_at:
         flash(labels.outside_hours(run.next_attempt_at, run.error_code), "warning")
     return see_other("home.index")
@@ -40,6 +50,7 @@ def sync_now():
 
 @bp.get("/status")
 def status():
+    """One row on its own (the page polls through home.sync_status for all its rows)."""
     return _row_fragment(current_account())
 
 
