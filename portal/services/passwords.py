@@ -7,6 +7,7 @@ e-mail, the office name). A score below MIN_SCORE (of 0-4) is refused.
 """
 from enum import StrEnum
 
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
@@ -41,7 +42,10 @@ def weakness(password: str, *, email: str = "", other_inputs: tuple[str, ...] = 
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password)
+    # PASSWORD_HASH_METHOD exists for the test suite, which signs up hundreds of users: a
+    # deployment keeps werkzeug's default (scrypt), made slow on purpose.
+    method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+    return generate_password_hash(password, method=method or "scrypt")
 
 
 def matches(password_hash: str, password: str) -> bool:
