@@ -4,6 +4,7 @@ its client and a signed-up user; the sandbox bank and a live portal served over 
 
 The code behind them is in tests/support/, which the bench scripts import too.
 """
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -31,6 +32,9 @@ def _compile_translations() -> None:
 
 
 _compile_translations()
+# Hundreds of sign-ups: a fast password hash for this process and the portals it starts
+# (the portal's own default is scrypt: tests/unit/portal/test_password_hash.py).
+os.environ.setdefault("TSUNAGU_TEST_PASSWORD_HASH", "pbkdf2:sha256:1000")
 
 
 @pytest.fixture

@@ -5,13 +5,14 @@ easy to guess: zxcvbn estimates the guesses an attacker needs, counting dictiona
 common passwords, keyboard walks and whatever the person typed elsewhere in the form (the
 e-mail, the office name). A score below MIN_SCORE (of 0-4) is refused.
 """
+import os
 from enum import StrEnum
 
-from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 MIN_LENGTH = 12
+HASH_METHOD_VARIABLE = "TSUNAGU_TEST_PASSWORD_HASH"
 MAX_LENGTH = 200
 MIN_SCORE = 3
 # zxcvbn's time grows with the length; beyond this its verdict no longer changes.
@@ -42,10 +43,10 @@ def weakness(password: str, *, email: str = "", other_inputs: tuple[str, ...] = 
 
 
 def hash_password(password: str) -> str:
-    # PASSWORD_HASH_METHOD exists for the test suite, which signs up hundreds of users: a
-    # deployment keeps werkzeug's default (scrypt), made slow on purpose.
-    method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
-    return generate_password_hash(password, method=method or "scrypt")
+    # The variable exists for the test suite, which signs up hundreds of users: a deployment
+    # keeps werkzeug's default (scrypt), made slow on purpose.
+    method = os.environ.get(HASH_METHOD_VARIABLE) or "scrypt"
+    return generate_password_hash(password, method=method)
 
 
 def matches(password_hash: str, password: str) -> bool:

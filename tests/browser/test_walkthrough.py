@@ -188,7 +188,7 @@ def walkthrough_one(page: Page, portal, db, sandbox, shots) -> Linked:
     keep_document_marker(page)
     expect(row.locator(".state-text.ok")).to_contain_text("同期完了", timeout=SYNC_TIMEOUT)
     assert_not_reloaded(page)
-    expect(row).not_to_have_attribute("hx-trigger", re.compile("."))  # polling stopped
+    expect(page.locator("#sync-poll")).not_to_have_attribute("hx-trigger", re.compile("."))  # polling stopped
     return Linked(account_id, chosen)
 
 

@@ -8,9 +8,9 @@ from tests.support.live_portal import serve_portal
 from tests.support.postgres import fresh_database, server_answers
 from tests.support.trust_campaign import FAULT_KINDS, PORTAL_SETTINGS, Plan, campaign_profile, run_campaign
 
-# 4 accounts (two per dialect), every fault kind once (32 × 0.25 = 8 faulted syncs, one of
-# each kind per round), 4 kills.
-PLAN = Plan(accounts=4, syncs=32, fault_rate=0.25, kill_rate=0.125, seed=20261201)
+# 4 accounts (two per dialect), every fault kind once (24 × 1/3 = 8 faulted syncs, one of
+# each kind per round), 3 kills.
+PLAN = Plan(accounts=4, syncs=24, fault_rate=1 / 3, kill_rate=0.125, seed=20261201)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=[

@@ -21,8 +21,6 @@ def portal_config(tmp_path: Path, **overrides) -> dict:
         "SCHEDULER_ENABLED": False,
         "BANK_CONNECTIONS": FAKE_BANKS,
         "LOGIN_MAX_FAILURES": 5,
-        # Hundreds of sign-ups: a fast hash here; the portal's default is scrypt.
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     cfg.update(overrides)
     return cfg

@@ -100,7 +100,7 @@ def test_no_get_route_answers_5xx_to_any_query(tmp_path):
                 {name: _path_value(name, conv or "default", real) for conv, name in parts})
             query = st.dictionaries(st.sampled_from(names), VALUE, max_size=len(names))
 
-            @settings(max_examples=40, deadline=None, database=None,
+            @settings(max_examples=25, deadline=None, database=None,
                       suppress_health_check=list(HealthCheck))
             @given(path=path_values, query=query, htmx=st.booleans(),
                    target=st.sampled_from([None, "bank-results"]))

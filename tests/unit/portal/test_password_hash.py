@@ -1,20 +1,15 @@
-"""The suite hashes passwords fast (tests/support/portal_config.py); a deployment must not."""
-from flask import Flask
-
+"""The suite hashes passwords fast (tests/conftest.py); a deployment must not."""
 from portal.services import passwords
 
 
-def test_without_a_setting_passwords_are_hashed_with_scrypt():
+def test_without_the_variable_passwords_are_hashed_with_scrypt(monkeypatch):
+    monkeypatch.delenv(passwords.HASH_METHOD_VARIABLE, raising=False)
     assert passwords.hash_password("correct horse battery").startswith("scrypt:")
-    with Flask(__name__).app_context():
-        assert passwords.hash_password("correct horse battery").startswith("scrypt:")
 
 
-def test_the_setting_is_honoured_and_both_verify():
-    app = Flask(__name__)
-    app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
-    with app.app_context():
-        fast = passwords.hash_password("correct horse battery")
+def test_the_variable_is_honoured_and_both_verify(monkeypatch):
+    monkeypatch.setenv(passwords.HASH_METHOD_VARIABLE, "pbkdf2:sha256:1000")
+    fast = passwords.hash_password("correct horse battery")
     assert fast.startswith("pbkdf2:sha256:1000$")
     assert passwords.matches(fast, "correct horse battery")
     assert not passwords.matches(fast, "wrong horse battery")
