@@ -5,8 +5,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlmodel import Session, select
 
 from ..dates import utcnow
@@ -116,15 +117,20 @@ class Member:
     two_factor_required: bool = False  # by the office, for every member
 
 
+@cache
+def _member_query():
+    # Built once: every signed-in request runs it, and building a select costs more than
+    # running it.
+    return (select(User.email, User.locale, User.session_version, User.totp_enabled_at,
+                   Membership.office_id, Membership.role, Office.require_two_factor)
+            .join(Membership, Membership.user_id == User.id)
+            .join(Office, Office.id == Membership.office_id)
+            .where(User.id == bindparam("user_id")).order_by(Membership.id).limit(1))
+
+
 def member(session: Session, user_id: int) -> Member | None:
-    # Every signed-in request loads this: one query of plain columns, no ORM objects.
-    row = session.exec(
-        select(User.email, User.locale, User.session_version, User.totp_enabled_at,
-               Membership.office_id, Membership.role, Office.require_two_factor)
-        .join(Membership, Membership.user_id == User.id)
-        .join(Office, Office.id == Membership.office_id)
-        .where(User.id == user_id).order_by(Membership.id).limit(1)
-    ).first()
+    # One query of plain columns, no ORM objects.
+    row = session.execute(_member_query(), {"user_id": user_id}).first()
     if row is None:
         return None
     email, locale, version, totp_at, office_id, role, required = row
