@@ -26,7 +26,7 @@ from portal.services import (
     manual_entries,
     statements,
 )
-from tests.support.postgres import fresh_database, server_answers
+from tests.support.postgres import migrated_engine, server_answers
 
 START = date(2024, 4, 1)
 _names = itertools.count()
@@ -34,19 +34,10 @@ _names = itertools.count()
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'stats.db'}")
-        migrate.upgrade(engine)
-        yield engine
-        engine.dispose()
-        return
-    if not server_answers():
+    if request.param == "postgresql" and not server_answers():
         pytest.skip("no PostgreSQL server answers")
-    with fresh_database() as url:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
+    with migrated_engine(request.param, tmp_path) as engine:
         yield engine
-        engine.dispose()
 
 
 def _account(s: Session) -> Account:

@@ -135,6 +135,21 @@ def test_web_and_other_commands_start_no_background_work(tmp_path):
     assert "'MainThread'" in out.stdout and "sync" not in out.stdout and "APScheduler" not in out.stdout
 
 
+def _queue_runs(engine, count: int) -> None:
+    """`count` accounts of one office, each with a queued run (ids 1..count)."""
+    with Session(engine) as s:
+        office = Office(name="o")
+        s.add(office)
+        s.flush()
+        for n in range(count):
+            account = Account(office_id=office.id, name=f"a{n}", bank_code="0001", kind="personal",
+                              sync_method=SyncMethod.API)
+            s.add(account)
+            s.flush()
+            s.add(SyncRun(office_id=office.id, account_id=account.id, trigger="user"))
+        s.commit()
+
+
 def test_a_sync_thread_claims_the_next_run_as_soon_as_it_ends_one(tmp_path, monkeypatch):
     """With one dispatch and no further tick, two threads work through six due runs."""
     from portal import jobs
@@ -142,17 +157,7 @@ def test_a_sync_thread_claims_the_next_run_as_soon_as_it_ends_one(tmp_path, monk
     app = create_app(portal_config(tmp_path, SYNC_WORKERS=2, SYNC_DISPATCH_SECONDS=3600),
                      instance_path=str(tmp_path / "i"))
     engine = app.extensions["db_engine"]
-    with Session(engine) as s:
-        office = Office(name="o")
-        s.add(office)
-        s.flush()
-        for n in range(6):
-            account = Account(office_id=office.id, name=f"a{n}", bank_code="0001", kind="personal",
-                              sync_method=SyncMethod.API)
-            s.add(account)
-            s.flush()
-            s.add(SyncRun(office_id=office.id, account_id=account.id, trigger="user"))
-        s.commit()
+    _queue_runs(engine, 6)
     executed = []
 
     def execute(engine, ctx, run_id):  # the run itself is not the point: mark it done
@@ -181,16 +186,7 @@ def test_a_run_whose_thread_fails_is_let_go_not_kept_alive(tmp_path, monkeypatch
     app = create_app(portal_config(tmp_path, SYNC_WORKERS=1, SYNC_DISPATCH_SECONDS=3600,
                                    SYNC_LEASE_SECONDS=3600), instance_path=str(tmp_path / "i"))
     engine = app.extensions["db_engine"]
-    with Session(engine) as s:
-        office = Office(name="o")
-        s.add(office)
-        s.flush()
-        account = Account(office_id=office.id, name="a", bank_code="0001", kind="personal",
-                          sync_method=SyncMethod.API)
-        s.add(account)
-        s.flush()
-        s.add(SyncRun(office_id=office.id, account_id=account.id, trigger="user"))
-        s.commit()
+    _queue_runs(engine, 1)
     executed = []
 
     def execute(engine, ctx, run_id):

@@ -5,30 +5,19 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session, select
 
-from portal import migrate
-from portal.db import make_engine
 from portal.models import Account, Office, Statement, StatementAlias
 from portal.models.vocabulary import StatementSource
 from portal.services import ledger_stats
 from portal.services.statements import upsert_statements
-from tests.support.postgres import fresh_database, server_answers
+from tests.support.postgres import migrated_engine, server_answers
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request, tmp_path):
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'upsert.sqlite'}")
-        migrate.upgrade(engine)
-        yield engine
-        engine.dispose()
-        return
-    if not server_answers():
+    if request.param == "postgresql" and not server_answers():
         pytest.skip("no PostgreSQL server answers")
-    with fresh_database() as url:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
+    with migrated_engine(request.param, tmp_path) as engine:
         yield engine
-        engine.dispose()
 
 
 @pytest.fixture

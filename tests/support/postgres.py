@@ -35,3 +35,27 @@ def fresh_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def migrated_engine(dialect: str, folder) -> Iterator:
+    """An engine on a new database at the schema's head: a SQLite file in `folder`, or a
+    fresh PostgreSQL database (the caller skips when no server answers)."""
+    from portal import migrate
+    from portal.db import make_engine
+
+    if dialect == "sqlite":
+        engine = make_engine(f"sqlite:///{folder / 'tsunagu.sqlite'}")
+        migrate.upgrade(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+        return
+    with fresh_database() as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
