@@ -18,13 +18,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from ..banks.registry import BankRegistry
-from ..dates import utcnow
 from ..ledger.csv_import import ColumnMapping, FileSummary, ParsedRow, parse, summarise
 from ..ledger.fingerprint import Insertion, dedup_key, rows_to_insert
 from ..ledger.normalize import norm_description
@@ -32,6 +28,7 @@ from ..models import Account, Statement, StatementAlias, StatementImport
 from ..models.vocabulary import StatementSource, SyncMethod
 from . import balances, csv_mapping, ledger_stats
 from .manual_entries import clean_memo
+from .statements import insert_statements
 
 FILE_NAME_MAX = 255  # StatementImport.file_name
 BATCH = 1000  # rows per insert: one alias lookup and one executemany each
@@ -150,12 +147,11 @@ def commit_import(session: Session, account: Account, raw: bytes, mapping: Colum
     if became_legacy:
         account.sync_method = SyncMethod.LEGACY
     source = StatementSource.LEGACY if account.sync_method == SyncMethod.LEGACY else StatementSource.CSV
-    for rows_batch in _batches(account, batch.id, source, new):
-        _insert_batch(session, account, rows_batch)
+    # Counted from what the database inserted: exact whatever the key or an alias skipped.
+    added = 0
+    for rows_batch in _batches(batch.id, source, new):
+        added += len(insert_statements(session, account, rows_batch))
     ledger_stats.touched(session, account.id, {i.row.transaction_date for i in new})
-    # What went in carries this import's id: counted once, exact whatever was skipped.
-    added = session.exec(select(func.count()).select_from(Statement)
-                         .where(Statement.import_id == batch.id)).one()
     held = len(rows) - added
     batch.added, batch.held = added, held
     if result.layout_name == "custom" and result.mapping is not None:
@@ -172,11 +168,10 @@ def commit_import(session: Session, account: Account, raw: bytes, mapping: Colum
     return ImportOutcome(added, held, len(result.unreadable), gap_cleared, became_legacy)
 
 
-def _batches(account: Account, import_id: int, source: StatementSource,
-             new: list[Insertion]) -> Iterator[list[dict]]:
-    """The new rows as the statement table takes them, BATCH at a time, in file order (oldest
-    first), so ids keep the ledger order of same-day rows."""
-    now, norms = utcnow(), {}  # a file repeats its descriptions: each is normalised once
+def _batches(import_id: int, source: StatementSource, new: list[Insertion]) -> Iterator[list[dict]]:
+    """The new rows as statements.insert_statements takes them, BATCH at a time, in file
+    order (oldest first), so ids keep the ledger order of same-day rows."""
+    norms = {}  # a file repeats its descriptions: each is normalised once
     for start in range(0, len(new), BATCH):
         out = []
         for i in new[start:start + BATCH]:
@@ -184,27 +179,12 @@ def _batches(account: Account, import_id: int, source: StatementSource,
             norm = norms.get(r.description)
             if norm is None:
                 norm = norms[r.description] = norm_description(r.description)
-            out.append({"office_id": account.office_id, "account_id": account.id, "created_at": now,
-                        "transaction_date": r.transaction_date, "value_date": r.value_date,
+            out.append({"transaction_date": r.transaction_date, "value_date": r.value_date,
                         "amount": r.amount, "description": r.description, "description_norm": norm,
                         "balance_after": r.balance_after, "balance_derived": False, "source": source,
                         "memo": clean_memo(r.memo), "sync_run_id": None, "import_id": import_id,
                         "dedupe_key": f"csv:{i.fingerprint}"})
         yield out
-
-
-def _insert_batch(session: Session, account: Account, rows: list[dict]) -> None:
-    """Insert the rows whose key the account holds neither as a statement nor as an alias.
-    The unique (account, key) constraint decides for statements (ON CONFLICT DO NOTHING): a
-    lookup of the keys first would, on PostgreSQL before its statistics catch up with a large
-    import, scan the account's whole ledger for every batch."""
-    keys = [r["dedupe_key"] for r in rows]
-    aliased = set(session.exec(select(StatementAlias.dedupe_key).where(
-        StatementAlias.account_id == account.id, StatementAlias.dedupe_key.in_(keys))))
-    rows = [r for r in rows if r["dedupe_key"] not in aliased]
-    if rows:
-        dialect = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-        session.execute(dialect(Statement.__table__).on_conflict_do_nothing(), rows)
 
 
 def gap_filled(session: Session, account: Account, ends: tuple[date, date] | None) -> bool:

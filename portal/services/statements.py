@@ -2,6 +2,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from itertools import chain
 
 from sqlalchemy import Engine, Row, exists, tuple_
@@ -85,15 +86,25 @@ def _has_aliases(session: Session, account_id: int) -> bool:
 
 def upsert_statements(session: Session, account: Account, rows: list[dict]) -> int:
     """Insert rows whose dedupe_key the account does not hold yet; returns how many were new
-    (exactly: counted from what the database inserted).
+    (exactly: counted from what the database inserted). The kept figures are brought up to
+    date for the days that got rows (ledger_stats). The caller commits."""
+    days = insert_statements(session, account, rows)
+    if days:
+        ledger_stats.touched(session, account.id, set(days))
+    return len(days)
+
+
+def insert_statements(session: Session, account: Account, rows: list[dict]) -> list[date]:
+    """Insert rows whose dedupe_key the account does not hold yet; returns the
+    transaction_date of every row inserted. The caller brings the kept figures up to date
+    for those days (ledger_stats.touched) before it commits: a sync does it once for many
+    pages, not once per page.
 
     Duplicates are decided by the unique (account, key) constraint in the insert itself; keys
-    held as an alias are looked up only for an account that has aliases. The kept figures are
-    brought up to date for the days that got rows (ledger_stats). The caller commits,
-    together with the sync's progress.
+    held as an alias are looked up only for an account that has aliases.
     """
     if not rows:
-        return 0
+        return []
     unknown = set().union(*rows) - _ROW_KEYS
     if unknown:
         raise ValueError(f"not statement columns: {sorted(unknown)}")
@@ -131,10 +142,19 @@ def upsert_statements(session: Session, account: Account, rows: list[dict]) -> i
                        r.get("balance_derived", False), r.get("memo", ""), source, key,
                        r.get("sync_run_id"), r.get("import_id"), now))
     days = _insert_ignoring_duplicates(session, values) if values else []
-    if days:
-        ledger_stats.touched(session, account_id,
-                             {d if isinstance(d, date) else date.fromisoformat(d) for d in days})
-    return len(days)
+    return [d if isinstance(d, date) else _day_of(d) for d in days]
+
+
+@lru_cache(maxsize=1024)
+def _day_of(iso: str) -> date:
+    return date.fromisoformat(iso)
+
+
+def days_with_rows(session: Session, account_id: int, first: date, last: date) -> list[date]:
+    """The days of [first, last] the account has statements on (its date index alone)."""
+    return list(session.exec(select(Statement.transaction_date).distinct().where(
+        Statement.account_id == account_id, Statement.transaction_date >= first,
+        Statement.transaction_date <= last)))
 
 
 def count_statements(session: Session, account_id: int) -> int:

@@ -15,8 +15,6 @@ from portal import migrate
 from portal.banks.registry import BankRegistry
 from portal.crypto import TokenCipher, generate_key
 from portal.db import make_engine
-from portal.ledger.day_chain import rebuild
-from portal.ledger.fingerprint import check_balance_chain
 from portal.models import Account, LedgerBreak, LedgerDay, Office, Statement, StatementImport
 from portal.services import (
     account_removal,
@@ -26,6 +24,7 @@ from portal.services import (
     manual_entries,
     statements,
 )
+from tests.support.ledger_checks import assert_kept_equals_recomputed
 from tests.support.postgres import migrated_engine, server_answers
 
 START = date(2024, 4, 1)
@@ -106,16 +105,6 @@ def _apply(s: Session, account: Account, op: str, arg) -> None:
         s.commit()
 
 
-def _assert_kept_equals_recomputed(s: Session, account_id: int) -> None:
-    rows = s.exec(select(Statement.transaction_date, Statement.amount, Statement.balance_after)
-                  .where(Statement.account_id == account_id)
-                  .order_by(Statement.transaction_date, Statement.id)).all()
-    assert ledger_stats.kept(s, account_id) == rebuild(tuple(r) for r in rows)
-    account = s.get(Account, account_id)
-    assert statements.balance_breaks(s, account, limit=3) == check_balance_chain(rows)[:3]
-    assert statements.totals(s, account_id) == (len(rows), sum(r[1] for r in rows))
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
 def test_kept_figures_equal_a_recomputation_after_any_writes(engine, ops):
@@ -124,7 +113,7 @@ def test_kept_figures_equal_a_recomputation_after_any_writes(engine, ops):
         for op, arg in ops:
             _apply(s, account, op, arg)
             with Session(engine) as fresh:  # what a page would read, committed
-                _assert_kept_equals_recomputed(fresh, account.id)
+                assert_kept_equals_recomputed(fresh, account.id)
 
 
 def test_breaks_across_days_follow_a_write_on_an_earlier_day(engine):
@@ -142,7 +131,7 @@ def test_breaks_across_days_follow_a_write_on_an_earlier_day(engine):
             (_day(0), _day(2), 70), (_day(2), _day(5), 57)]
         imports.undo(s, account, s.exec(select(StatementImport)).one())
         assert statements.balance_breaks(s, account) == []
-        _assert_kept_equals_recomputed(s, account.id)
+        assert_kept_equals_recomputed(s, account.id)
 
 
 def test_rebuild_and_removal(engine):
@@ -204,7 +193,7 @@ def test_two_writers_on_one_day_both_count_on_postgresql(engine):
     assert done == [True]
     with Session(engine) as s:
         assert statements.totals(s, account.id) == (2, 120)
-        _assert_kept_equals_recomputed(s, account.id)
+        assert_kept_equals_recomputed(s, account.id)
 
 
 def test_migration_0008_fills_in_existing_ledgers(tmp_path):
@@ -220,6 +209,6 @@ def test_migration_0008_fills_in_existing_ledgers(tmp_path):
         s.commit()
     migrate.upgrade(engine)
     with Session(engine) as s:
-        _assert_kept_equals_recomputed(s, account.id)
+        assert_kept_equals_recomputed(s, account.id)
         assert ledger_stats.kept(s, account.id)[1] != []  # the chain did break: figures non-trivial
     engine.dispose()

@@ -17,6 +17,7 @@ from tests.integration.lifetime_helpers import (
     truth,
 )
 from tests.support.flows import PortalUser, wait_for
+from tests.support.ledger_checks import assert_kept_equals_recomputed
 
 
 @pytest.fixture(autouse=True)
@@ -215,6 +216,8 @@ def test_maintenance_in_the_middle_of_paging_keeps_pages_and_finishes_after(live
              message="the run deferred by maintenance")
     kept = len(ledger(db, account_id))
     assert before < kept < before + 300  # the page before the outage is committed
+    with db() as s:  # the figures of what it stored are up to date while the run waits
+        assert_kept_equals_recomputed(s, account_id)
     assert user.wait_state(account_id, "done", "failed", timeout=60) == "done"
     run = last_run(db, account_id)
     assert run.attempts == 2 and run.state == "done"
@@ -223,6 +226,8 @@ def test_maintenance_in_the_middle_of_paging_keeps_pages_and_finishes_after(live
     # The second go went on from the stored cursor: every row of the window counted once.
     in_window = len(truth(sandbox, "0001", remote.remote_id, run.date_from))
     assert run.fetched == in_window == run.added + run.skipped and run.added == 300
+    with db() as s:
+        assert_kept_equals_recomputed(s, account_id)
 
 
 @pytest.mark.portal_config(BANK_MAX_RETRY_WAIT=0.2)
@@ -260,6 +265,8 @@ def test_a_malformed_page_in_the_middle_fails_typed_and_stores_nothing_of_it(liv
     assert run.fetched == 200 and set(before) <= set(after)
     assert all(bank[k] == v for k, v in after.items())
     assert run.added == len(after) - len(before)
+    with db() as s:  # the failed run brought the figures of its stored pages up to date
+        assert_kept_equals_recomputed(s, account_id)
 
 
 def test_bulk_reauth_page_walks_through_every_expired_consent(live_portal, db, sandbox):

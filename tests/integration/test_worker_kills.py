@@ -12,6 +12,7 @@ from sqlalchemy import text
 from portal.models import SyncRun
 from tests.integration.lifetime_helpers import first_window_start, last_run, ledger, link_first, truth
 from tests.support.flows import PortalUser, wait_for
+from tests.support.ledger_checks import assert_kept_equals_recomputed
 from tests.support.live_portal import serve_portal
 from tests.support.postgres import fresh_database, server_answers
 from tests.support.sync_worker import SyncWorker
@@ -120,6 +121,8 @@ def test_killed_workers_lose_and_double_nothing(live_portal, db, sandbox, tmp_pa
             rows = run.fetched
         since = first_window_start(db, account_id)
         assert ledger(db, account_id) == truth(sandbox, "0001", remote.remote_id, since)
+        with db() as s:  # the figures of pages a killed worker stored were brought up to date
+            assert_kept_equals_recomputed(s, account_id)
         assert max(takeovers) <= LEASE + DISPATCH + TAKEOVER_SLACK, takeovers
         with db() as s:
             active = text("SELECT count(*) FROM sync_run WHERE state IN ('queued', 'running')")
