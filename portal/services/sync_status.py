@@ -10,15 +10,15 @@ Every token comes from `live`, for the page as for the poll, so they compare equ
 when the database says the same; a row rendered without one sends an empty token, which
 differs, so the next poll renders it again (whatever happened between the two reads).
 """
-import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
 
-from sqlalchemy import Dialect, and_, bindparam, func, literal_column
+from sqlalchemy import and_, bindparam, func, literal_column
 from sqlmodel import Session, select
 
 from ..dates import utcnow
+from ..driver_sql import DriverQuery
 from ..models import Account, SyncRun
 from ..models.vocabulary import ACTIVE_SYNC_STATES, SyncState
 
@@ -55,32 +55,27 @@ class Live:
     waiting: bool
 
 
-@functools.cache
-def _live_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None, dict]:
-    """The query compiled once for this database: the poll runs it as the driver's own SQL,
-    without building, compiling or converting anything per request (a poll is hot).
-    The office index on account; the (account_id, id) index on sync_run for the newest run."""
+def _live_query():
+    """The office index on account; the (account_id, id) index on sync_run for the newest run."""
     account, run = Account.__table__.c, SyncRun.__table__.c
     newest = (select(func.max(run.id)).where(run.account_id == account.id)
               .correlate(Account.__table__).scalar_subquery())
-    query = (select(*(account[c] for c in _ACCOUNT), *(run[c] for c in _RUN))
-             .select_from(Account.__table__)
-             .outerjoin(SyncRun.__table__, and_(run.id == newest, run.office_id == account.office_id))
-             .where(account.office_id == bindparam("office_id", 0),
-                    # Our own enum values, written into the SQL: no expanding parameter, so the
-                    # compiled text needs no per-call rendering (which SQLAlchemy refuses
-                    # to redo under threads now and then).
-                    account.sync_state.in_([literal_column(f"'{s}'") for s in ACTIVE_SYNC_STATES])))
-    compiled = query.compile(dialect=dialect)
-    return str(compiled), compiled.positiontup, dict(compiled.params)
+    return (select(*(account[c] for c in _ACCOUNT), *(run[c] for c in _RUN))
+            .select_from(Account.__table__)
+            .outerjoin(SyncRun.__table__, and_(run.id == newest, run.office_id == account.office_id))
+            .where(account.office_id == bindparam("office_id", 0),
+                   # Our own enum values, written into the SQL: no expanding parameter, so the
+                   # compiled text needs no per-call rendering (which SQLAlchemy refuses
+                   # to redo under threads now and then).
+                   account.sync_state.in_([literal_column(f"'{s}'") for s in ACTIVE_SYNC_STATES])))
+
+
+_LIVE = DriverQuery(_live_query)  # a poll is hot: compiled once per database
 
 
 def live(session: Session, office_id: int) -> dict[int, Live]:
     """The office's syncing accounts, each with its token and whether it waits: one query."""
-    conn = session.connection()
-    sql, order, params = _live_sql(conn.dialect)
-    params = {**params, "office_id": office_id}
-    rows = conn.exec_driver_sql(sql, tuple(params[k] for k in order) if order else params)
+    rows = _LIVE.execute(session, office_id=office_id)
     return {row[0]: Live(_token(tuple(row[1:])), is_waiting(row[_STATE], row[_NEXT_ATTEMPT]))
             for row in rows}
 

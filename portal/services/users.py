@@ -5,12 +5,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 
 from sqlalchemy import bindparam, delete
 from sqlmodel import Session, select
 
 from ..dates import utcnow
+from ..driver_sql import DriverQuery
 from ..models import Membership, Office, PendingSignup, User
 from . import passwords
 
@@ -117,26 +117,26 @@ class Member:
     two_factor_required: bool = False  # by the office, for every member
 
 
-@cache
 def _member_query():
-    # Built once: every signed-in request runs it, and building a select costs more than
-    # running it.
     return (select(User.email, User.locale, User.session_version, User.totp_enabled_at,
                    Membership.office_id, Membership.role, Office.require_two_factor)
             .join(Membership, Membership.user_id == User.id)
             .join(Office, Office.id == Membership.office_id)
-            .where(User.id == bindparam("user_id")).order_by(Membership.id).limit(1))
+            .where(User.id == bindparam("user_id", 0)).order_by(Membership.id).limit(1))
+
+
+# Every signed-in request runs it: compiled once per database, run as the driver's SQL.
+_MEMBER = DriverQuery(_member_query)
 
 
 def member(session: Session, user_id: int) -> Member | None:
-    # One query of plain columns, no ORM objects.
-    row = session.execute(_member_query(), {"user_id": user_id}).first()
+    row = _MEMBER.execute(session, user_id=user_id).first()
     if row is None:
         return None
     email, locale, version, totp_at, office_id, role, required = row
     return Member(id=user_id, email=email, office_id=office_id, locale=locale,
                   session_version=version, is_owner=role == "owner",
-                  two_factor=totp_at is not None, two_factor_required=required)
+                  two_factor=totp_at is not None, two_factor_required=bool(required))
 
 
 def set_two_factor_required(session: Session, office_id: int, required: bool) -> None:

@@ -1,4 +1,4 @@
-"""How often a client address and an account may try to get in (Flask-Limiter).
+"""How often a client address and an account may try to get in (the `limits` library).
 
 Every attempt spends from its budgets *before* the password or code is checked: the storage
 counts and refuses in one step (a lock in memory://, one script in Redis), so a hundred
@@ -13,17 +13,21 @@ parallel attempts get exactly the budget checked, never more. Two budgets per lo
 Storage: RATELIMIT_STORAGE_URI, memory:// by default (one process, as the portal runs unless
 told otherwise); redis://host:6379 where several processes serve the portal (README).
 Accounts are keyed by a hash of the e-mail, so the store holds no addresses.
+
+The `limits` storage and strategy are used directly, not through Flask-Limiter: only these
+views spend budgets, and Flask-Limiter's hooks ran on every request (a tenth of a status
+poll's time) to find no limit on the others.
 """
 import hashlib
 import math
 import time
 from dataclasses import dataclass
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request
 from flask_babel import ngettext
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import STRATEGIES, RateLimiter
 
 EXTENSION = "tsunagu_rate_limits"
 
@@ -46,7 +50,13 @@ def init_app(app) -> None:
     per_account = f"{app.config['LOGIN_MAX_FAILURES']} per {app.config['LOGIN_LOCK_SECONDS']} seconds"
     app.config.setdefault("LOGIN_ACCOUNT_LIMIT", per_account)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "tsunagu")
-    app.extensions[EXTENSION] = Limiter(get_remote_address, app=app)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+    app.extensions[EXTENSION] = STRATEGIES[app.config["RATELIMIT_STRATEGY"]](storage)
+
+
+def _limiter() -> RateLimiter | None:
+    return current_app.extensions[EXTENSION] if current_app.config["RATELIMIT_ENABLED"] else None
 
 
 def account_key(email: str) -> str:
@@ -54,29 +64,29 @@ def account_key(email: str) -> str:
 
 
 def address_key() -> str:
-    return get_remote_address()
+    return request.remote_addr or "127.0.0.1"
 
 
 def spend(*charges: tuple[Budget, str]) -> int | None:
     """Spend one attempt from each (budget, key), in order, stopping at the first exhausted
     one. Returns None when every budget allowed it, else the seconds until it would."""
-    limiter: Limiter = current_app.extensions[EXTENSION]
-    if not limiter.enabled:
+    limiter = _limiter()
+    if limiter is None:
         return None
     for budget, key in charges:
         item = parse(current_app.config[budget.setting])
         ids = (current_app.config["RATELIMIT_KEY_PREFIX"], budget.scope, key)
-        if not limiter.limiter.hit(item, *ids):
-            reset_at = limiter.limiter.get_window_stats(item, *ids).reset_time
+        if not limiter.hit(item, *ids):
+            reset_at = limiter.get_window_stats(item, *ids).reset_time
             return max(1, math.ceil(reset_at - time.time()))
     return None
 
 
 def give_back(budget: Budget, key: str) -> None:
     """Forget the attempts counted on `key` (a right password; a password reset)."""
-    limiter: Limiter = current_app.extensions[EXTENSION]
-    if limiter.enabled:
-        limiter.limiter.clear(parse(current_app.config[budget.setting]),
+    limiter = _limiter()
+    if limiter is not None:
+        limiter.clear(parse(current_app.config[budget.setting]),
                               current_app.config["RATELIMIT_KEY_PREFIX"], budget.scope, key)
 
 
