@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Test processes: the suite waits on servers and browsers more than it computes; each file
+# stays in one process (its servers and fixtures are shared by its tests).
+TEST_PROCESSES ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install chromium translations lint bench screenshots
@@ -28,7 +31,7 @@ chromium:
 
 test: install chromium
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest; rc=$$?; \
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 lint: $(VENV)/.installed
