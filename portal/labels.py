@@ -12,12 +12,20 @@ from .banks import catalog
 from .dates import to_jst
 from .ledger.csv_import.layouts import SPECS
 from .models.vocabulary import (
+    BookingState,
+    BusinessForm,
     ConnectionState,
+    Direction,
+    ExportChange,
+    FlagReason,
     ReviewState,
+    RuleMatch,
     StatementSource,
+    SuggestionSource,
     SyncMethod,
     SyncState,
     SyncTrigger,
+    TitleKind,
 )
 
 _LABELS: dict[type[StrEnum], dict[str, object]] = {
@@ -35,6 +43,22 @@ _LABELS: dict[type[StrEnum], dict[str, object]] = {
                       StatementSource.LEGACY: _l("従来の方法"), StatementSource.MANUAL: _l("手動")},
     ReviewState: {ReviewState.OPEN: _l("未確認"), ReviewState.LINKED: _l("既存の明細と紐付け"),
                   ReviewState.ADDED: _l("新しい明細として追加"), ReviewState.IGNORED: _l("無視")},
+    BusinessForm: {BusinessForm.CORPORATION: _l("法人"), BusinessForm.SOLE_PROPRIETOR: _l("個人事業主")},
+    TitleKind: {TitleKind.ASSET: _l("資産"), TitleKind.LIABILITY: _l("負債"), TitleKind.EQUITY: _l("純資産"),
+                TitleKind.INCOME: _l("収益"), TitleKind.EXPENSE: _l("費用")},
+    BookingState: {BookingState.BOOKED: _l("登録済み"), BookingState.SKIPPED: _l("スキップ"),
+                   BookingState.FLAGGED: _l("要確認")},
+    FlagReason: {FlagReason.CHANGED: _l("登録後に銀行の明細が変わりました"),
+                 FlagReason.REMOVED: _l("登録後に明細が削除されました")},
+    RuleMatch: {RuleMatch.CONTAINS: _l("を含む"), RuleMatch.EQUALS: _l("と一致する"),
+                RuleMatch.STARTS_WITH: _l("で始まる"), RuleMatch.REGEX: _l("正規表現")},
+    Direction: {Direction.IN: _l("入金"), Direction.OUT: _l("出金")},
+    SuggestionSource: {SuggestionSource.RULE: _l("自動登録ルール"),
+                       SuggestionSource.LEARNED: _l("過去の登録から推測"),
+                       SuggestionSource.TRANSFER: _l("口座振替")},
+    ExportChange: {ExportChange.EDITED: _l("出力後に編集されました"),
+                   ExportChange.FLAGGED: _l("出力後に要確認になりました"),
+                   ExportChange.UNDONE: _l("出力後に取り消されました")},
 }
 
 
@@ -165,3 +189,12 @@ def undo_refused(exc) -> str:
     if exc.code == "empty":
         return gettext("この取り込みで追加した明細は残っていません。取り消すものはありません。")
     return gettext("この取り込みはすでに取り消しました。")
+
+
+def books_error(exc) -> str:
+    """Why a bookkeeping action was refused (services.books BooksError, bookkeeping.rules
+    RuleError), in the user's language; a regular expression's own error is added as is."""
+    text = gettext(exc.msgid)
+    if getattr(exc, "code", "") == "bad_regex" and exc.detail:
+        return gettext("%(message)s (%(detail)s)", message=text, detail=exc.detail)
+    return text

@@ -1,6 +1,21 @@
 """All tables. Import from here so Alembic and the app see the same metadata."""
 from .bank_rate import BankRateSlot as BankRateSlot  # re-exported
 from .banking import Account, BankConnection, RemoteAccount
+from .books import (
+    BookAccountMap,
+    BookCounterparty,
+    BookDepartment,
+    BookEntry,
+    BookExport,
+    BookExportItem,
+    BookLine,
+    BookRule,
+    BookSetup,
+    BookSubAccount,
+    BookTag,
+    BookTaxClass,
+    BookTitle,
+)
 from .ledger_stats import LedgerBreak as LedgerBreak  # re-exported
 from .ledger_stats import LedgerDay as LedgerDay
 from .statement_rows import MatchReview, Statement, StatementAlias, StatementImport
@@ -24,6 +39,19 @@ from .vocabulary import (
 )
 
 __all__ = [
+    "BookAccountMap",
+    "BookCounterparty",
+    "BookDepartment",
+    "BookEntry",
+    "BookExport",
+    "BookExportItem",
+    "BookLine",
+    "BookRule",
+    "BookSetup",
+    "BookSubAccount",
+    "BookTag",
+    "BookTaxClass",
+    "BookTitle",
     "Account",
     "ConnectionState",
     "ReviewState",

@@ -67,3 +67,57 @@ class EnumText(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else self.enum(value)
+
+
+class BusinessForm(StrEnum):
+    """Who keeps the books: it picks the default 勘定科目 (bookkeeping.defaults)."""
+    CORPORATION = "corporation"  # 法人
+    SOLE_PROPRIETOR = "sole_proprietor"  # 個人事業主
+
+
+class TitleKind(StrEnum):
+    """What a 勘定科目 is, as the balance sheet and the profit and loss statement file it."""
+    ASSET = "asset"
+    LIABILITY = "liability"
+    EQUITY = "equity"
+    INCOME = "income"
+    EXPENSE = "expense"
+
+
+class BookingState(StrEnum):
+    """A statement's place in the books once it left the inbox (未処理の明細)."""
+    BOOKED = "booked"  # 登録済み: a journal entry
+    SKIPPED = "skipped"  # 対象外 (私用 etc.): no entry
+    FLAGGED = "flagged"  # 要確認: the bank's statement changed or went after it was booked
+
+
+class FlagReason(StrEnum):
+    CHANGED = "changed"  # amount, date or description differ from what was booked
+    REMOVED = "removed"  # the statement left the ledger (deleted, import undone)
+
+
+class RuleMatch(StrEnum):
+    """How a rule compares its text with a statement's 摘要 (both normalised)."""
+    CONTAINS = "contains"
+    EQUALS = "equals"
+    STARTS_WITH = "starts_with"
+    REGEX = "regex"
+
+
+class Direction(StrEnum):
+    IN = "in"  # 入金
+    OUT = "out"  # 出金
+
+
+class SuggestionSource(StrEnum):
+    """Where an inbox suggestion came from."""
+    RULE = "rule"  # 自動登録ルール
+    LEARNED = "learned"  # how the same 摘要 was booked before
+    TRANSFER = "transfer"  # 口座振替 between two of the office's accounts
+
+
+class ExportChange(StrEnum):
+    """How an exported entry differs from what the export contained."""
+    EDITED = "edited"  # its content changed (an edit, a resolved flag, a renamed master)
+    FLAGGED = "flagged"  # its statement changed or went at the bank
+    UNDONE = "undone"  # taken back to the inbox

@@ -27,6 +27,7 @@ from ..models import (
 from ..models.vocabulary import ConnectionState, SyncState
 from . import connections, ledger_stats
 from .accounts import accounts_of_connection
+from .books import guard as books_guard
 
 
 class AccountBusy(ValueError):
@@ -75,6 +76,7 @@ def delete_account(session: Session, cipher: TokenCipher, bank: BankApi | None,
         session.rollback()
         raise AccountBusy(account.id)
     ledger_stats.forget(session, account.id)
+    books_guard.account_removing(session, account)  # bookings flagged, not lost
     for model in (StatementAlias, MatchReview, Statement, StatementImport, SyncRun):
         # Children before parents: statements point at imports and sync runs.
         session.execute(delete(model).where(model.account_id == account.id,

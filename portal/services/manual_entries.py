@@ -16,6 +16,7 @@ from ..ledger.normalize import norm_description
 from ..models import Account, Statement
 from ..models.vocabulary import StatementSource
 from . import balances, ledger_stats, statement_removal
+from .books import guard as books_guard
 from .cutover.apply import linked_ids
 from .statements import upsert_statements
 
@@ -82,6 +83,7 @@ def edit(session: Session, account: Account, statement: Statement, entry: Entry)
     for name, value in _values(entry).items():
         setattr(statement, name, value)
     session.add(statement)
+    books_guard.statements_changed(session, account.office_id, [statement.id])
     ledger_stats.touched(session, account.id, {was, entry.transaction_date})
     balances.after_write(session, account, since)
     session.commit()

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from ..models import Account, MatchReview, Statement, StatementAlias
 from . import ledger_stats
+from .books import guard as books_guard
 from .cutover.reviews import drop_candidates
 
 
@@ -27,6 +28,7 @@ def remove(session: Session, account: Account, *where) -> int:
     ids = select(Statement.id).where(*scope)
     if session.exec(select(MatchReview.id).where(MatchReview.account_id == account.id)).first():
         drop_candidates(session, account, set(session.exec(ids)))
+    books_guard.statements_removing(session, account.office_id, ids)  # booked: flagged, kept
     session.execute(delete(StatementAlias).where(StatementAlias.statement_id.in_(ids)))
     days = set(session.exec(select(Statement.transaction_date).where(*scope).distinct()))
     removed = session.execute(delete(Statement).where(*scope)).rowcount

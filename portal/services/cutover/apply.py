@@ -17,6 +17,7 @@ from ...ledger.cutover_match import MAX_DAY_GAP, IncomingRow, LedgerRow, match_c
 from ...ledger.normalize import norm_description
 from ...models import Account, MatchReview, Statement, StatementAlias
 from ...models.vocabulary import StatementSource
+from ..books import guard as books_guard
 from ..statements import upsert_statements
 
 MAX_CANDIDATES = 8  # keeps candidate_ids and reasons inside their columns
@@ -86,6 +87,7 @@ def link(session: Session, account: Account, statement: Statement, row: dict) ->
         previous = statement.description
         statement.description, statement.description_norm = text, norm_description(text)
         session.add(statement)
+        books_guard.statements_changed(session, account.office_id, [statement.id])
     session.add(StatementAlias(office_id=account.office_id, account_id=account.id,
                                dedupe_key=row["dedupe_key"], statement_id=statement.id,
                                previous_description=previous))
