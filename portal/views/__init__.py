@@ -6,6 +6,7 @@ def register_blueprints(app) -> None:
         account,
         account_security,
         accounts,
+        books,
         home,
         oauth_callback,
         password_reset,
@@ -15,5 +16,5 @@ def register_blueprints(app) -> None:
     )
 
     for module in (sign_in, home, accounts, oauth_callback, reauth, account, account_security,
-                   password_reset, two_factor):
+                   password_reset, two_factor, books):
         app.register_blueprint(module.bp)

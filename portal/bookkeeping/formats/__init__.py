@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from ...ledger.messages import N_
 from ..entry import EntryKind, JournalEntry
 from . import freee, generic, mf, yayoi
 from .common import CP932_REPLACEMENT, JournalFormatError, UnencodableError
@@ -26,7 +27,7 @@ _ALL_KINDS = frozenset(EntryKind)
 @dataclass(frozen=True)
 class JournalFormat:
     key: str
-    label: str  # shown in the UI
+    label: str  # shown in the UI, translated there (a msgid)
     extension: str  # without the dot
     media_type: str
     encoding: str  # Python codec name
@@ -50,19 +51,19 @@ class JournalFormat:
 
 
 FORMATS: dict[str, JournalFormat] = {f.key: f for f in (
-    JournalFormat("yayoi", "弥生会計（仕訳日記帳・弥生インポート形式）", "csv",
+    JournalFormat("yayoi", N_("弥生会計（仕訳日記帳・弥生インポート形式）"), "csv",
                   "text/csv; charset=Shift_JIS", yayoi.ENCODING, False, _ALL_KINDS,
                   yayoi.write, yayoi.check),
-    JournalFormat("freee", "freee会計（取引インポート・収入/支出）", "csv",
+    JournalFormat("freee", N_("freee会計（取引インポート・収入/支出）"), "csv",
                   "text/csv; charset=Shift_JIS", freee.ENCODING, True,
                   frozenset({EntryKind.INCOME, EntryKind.EXPENSE}),
                   freee.write_deals, freee.check_deal),
-    JournalFormat("freee_transfers", "freee会計（口座振替インポート）", "csv",
+    JournalFormat("freee_transfers", N_("freee会計（口座振替インポート）"), "csv",
                   "text/csv; charset=Shift_JIS", freee.ENCODING, True,
                   frozenset({EntryKind.TRANSFER}), freee.write_transfers, freee.check_transfer),
-    JournalFormat("mf", "マネーフォワード クラウド会計（仕訳帳インポート）", "csv",
+    JournalFormat("mf", N_("マネーフォワード クラウド会計（仕訳帳インポート）"), "csv",
                   "text/csv; charset=utf-8", mf.ENCODING, True, _ALL_KINDS, mf.write, mf.check),
-    JournalFormat("generic", "汎用 仕訳帳CSV（Excel向け UTF-8）", "csv",
+    JournalFormat("generic", N_("汎用 仕訳帳CSV（Excel向け UTF-8）"), "csv",
                   "text/csv; charset=utf-8", generic.ENCODING, True, _ALL_KINDS,
                   generic.write, generic.check),
 )}

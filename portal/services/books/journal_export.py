@@ -5,6 +5,7 @@ last export" leaves out what went before, and an entry changed after it went out
 flagged, undone) is reported. No files are written here."""
 import hashlib
 import json
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -98,7 +99,8 @@ def journal_entries(session: Session, office_id: int, entries: list[BookEntry]) 
 
 
 def _selected(session: Session, office_id: int, period_from: date, period_to: date,
-              account_ids: list[int] | None, only_new: bool) -> list[BookEntry]:
+              account_ids: list[int] | None, only_new: bool,
+              kinds: Collection[EntryKind] | None = None) -> list[BookEntry]:
     if period_from > period_to:
         raise BooksError("bad_period", N_("期間が正しくありません。"))
     q = select(BookEntry).where(BookEntry.office_id == office_id,
@@ -110,27 +112,37 @@ def _selected(session: Session, office_id: int, period_from: date, period_to: da
     if only_new:
         q = q.where(~exists().where(BookExportItem.office_id == office_id,
                                     BookExportItem.entry_id == BookEntry.id))
+    if kinds is not None:
+        q = q.where(BookEntry.kind.in_([EntryKind(k) for k in kinds]))
     return list(session.exec(q.order_by(BookEntry.entry_date, BookEntry.id)))
 
 
 def preview_journal(session: Session, office_id: int, *, period_from: date, period_to: date,
-                    account_ids: list[int] | None = None, only_new: bool = False) -> list[JournalEntry]:
+                    account_ids: list[int] | None = None, only_new: bool = False,
+                    kinds: Collection[EntryKind] | None = None) -> list[JournalEntry]:
     """What export_journal would return, recording nothing."""
     return journal_entries(session, office_id, _selected(session, office_id, period_from,
-                                                         period_to, account_ids, only_new))
+                                                         period_to, account_ids, only_new, kinds))
 
 
 def export_journal(session: Session, office_id: int, *, format_key: str, period_from: date,
                    period_to: date, account_ids: list[int] | None = None, only_new: bool = False,
-                   user_id: int | None = None) -> JournalExport:
+                   user_id: int | None = None, kinds: Collection[EntryKind] | None = None,
+                   check: Callable[[JournalEntry], None] | None = None) -> JournalExport:
     """The booked entries of the period (dated within it; of the accounts when given; only
-    those never exported before with only_new), in date order, and the export recorded with
-    each entry's version and content hash. Commits."""
+    those never exported before with only_new; of those kinds when given: a format that
+    takes only some kinds, such as freee's 取引 and 口座振替 files, must not record the
+    others as exported), in date order, and the export recorded with each entry's version
+    and content hash. `check` is called on every entry before anything is recorded: what it
+    raises propagates and nothing is recorded. Commits."""
     format_key = (format_key or "").strip()
     if not format_key or len(format_key) > FORMAT_KEY_MAX:
         raise BooksError("bad_format", N_("出力形式が正しくありません。"))
-    rows = _selected(session, office_id, period_from, period_to, account_ids, only_new)
+    rows = _selected(session, office_id, period_from, period_to, account_ids, only_new, kinds)
     entries = journal_entries(session, office_id, rows)
+    if check is not None:
+        for entry in entries:
+            check(entry)
     record = BookExport(office_id=office_id, user_id=user_id, format_key=format_key,
                         period_from=period_from, period_to=period_to,
                         account_ids=join_ids(sorted(set(account_ids or ()))), only_new=only_new,
