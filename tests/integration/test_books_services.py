@@ -102,7 +102,10 @@ def test_start_books_sets_defaults_and_maps_each_bank_account(s):
     s.add(later)
     s.commit()
     maps = masters.ensure_account_maps(s, office_id)
-    assert maps[later.id].sub_account_id == maps[mizuho].sub_account_id  # the same bank's sub
+    # A second account at the same bank gets a 補助科目 of its own, so a transfer between
+    # the two debits and credits two accounts, not one.
+    assert s.get(BookSubAccount, maps[later.id].sub_account_id).name == "みずほ銀行 後から"
+    assert maps[later.id].sub_account_id != maps[mizuho].sub_account_id
 
 
 def test_masters_are_editable_and_checked(s):

@@ -1,5 +1,7 @@
 """Masters per office: 勘定科目, 補助科目, 税区分, 取引先, 部門, tags, and the 勘定科目 each bank
 account books to. start_books sets an office up with the defaults of its business form."""
+from collections import Counter
+
 from sqlmodel import Session, select
 
 from ...bookkeeping.defaults import BANK_TITLE, default_titles
@@ -42,7 +44,8 @@ def require_setup(session: Session, office_id: int) -> BookSetup:
 
 def start_books(session: Session, office_id: int, form: BusinessForm) -> BookSetup:
     """Set the office up for bookkeeping: default 勘定科目 of its form, every 税区分 of the
-    catalogue, and each bank account mapped to 普通預金 / its bank's name. Commits. Calling
+    catalogue, and each bank account mapped to 普通預金 / its bank's name (and its own name
+    where the office has several accounts at that bank). Commits. Calling
     it again returns the existing setup unchanged."""
     existing = setup_of(session, office_id)
     if existing is not None:
@@ -77,8 +80,15 @@ def ensure_account_maps(session: Session, office_id: int) -> dict[int, BookAccou
             .order_by(BookTitle.position, BookTitle.id)).first()
     if bank is None:
         raise NotStarted()
+    per_bank = Counter(a.bank_code for a in session.exec(
+        select(Account).where(Account.office_id == office_id)))
     for account in missing:
-        sub = sub_account_named(session, office_id, bank.id, bank_name(account.bank_code))
+        # Two accounts at one bank need two 補助科目, or a transfer between them would
+        # debit and credit the same account: the account's name goes after the bank's.
+        name = bank_name(account.bank_code)
+        if per_bank[account.bank_code] > 1:
+            name = f"{name} {account.name}"
+        sub = sub_account_named(session, office_id, bank.id, name)
         maps[account.id] = BookAccountMap(office_id=office_id, account_id=account.id,
                                           title_id=bank.id, sub_account_id=sub.id)
         session.add(maps[account.id])
