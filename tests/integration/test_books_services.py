@@ -398,3 +398,14 @@ def test_editing_entries_and_what_is_learned_from_a_transfer(s):
     again = add(s, a, 10, -700, "ﾌﾘｶｴ")
     learned = inbox.suggestions_for(s, office_id, [s.get(Statement, again)])[again]
     assert learned.skip and learned.memo == "私用"
+
+
+def test_the_inbox_count_stops_where_it_is_told(s):
+    office_id, (a, b) = office(s)
+    ids = [add(s, a, day, -100 * day, f"支払{day}") for day in range(1, 8)]
+    add(s, b, 3, 500, "入金")
+    booking.skip(s, office_id, ids[-1], "私用")  # the newest: booked rows are not counted
+    assert inbox.unbooked_count(s, office_id) == 7
+    assert inbox.unbooked_count(s, office_id, up_to=3) == 4  # "more than 3"
+    assert inbox.unbooked_count(s, office_id, up_to=10) == 7
+    assert inbox.unbooked_count(s, office_id, a, up_to=10) == 6

@@ -181,8 +181,14 @@ def transfer_partners(session: Session, office_id: int, rows: list[Statement]
     return out
 
 
-def unbooked_count(session: Session, office_id: int, account_id: int | None = None) -> int:
-    q = select(func.count()).select_from(Statement).where(Statement.office_id == office_id, unbooked())
+def unbooked_count(session: Session, office_id: int, account_id: int | None = None, *,
+                   up_to: int | None = None) -> int:
+    """How many statements wait in the inbox. With up_to, counting stops after up_to + 1
+    (newest first, the inbox's own index): a page says "more than up_to" without reading
+    a ledger of a million rows to count them all."""
+    q = select(Statement.id).where(Statement.office_id == office_id, unbooked())
     if account_id is not None:
         q = q.where(Statement.account_id == account_id)
-    return session.exec(q).one()
+    if up_to is not None:
+        q = q.order_by(Statement.transaction_date.desc(), Statement.id.desc()).limit(up_to + 1)
+    return session.exec(select(func.count()).select_from(q.subquery())).one()
