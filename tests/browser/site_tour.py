@@ -4,7 +4,11 @@ layout, accessibility): an office set up over plain HTTP, then the pages visited
     office = set_up_office(live_portal, sandbox, db)
     log_in(page, live_portal)
     for name, path in signed_in_pages(office): page.goto(live_portal.url + path)
+
+The books pages (記帳) come last: the office starts bookkeeping only once the browser has
+seen its start page, which an office that has started never shows again.
 """
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,7 +16,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from portal.dates import utcnow
-from portal.models import Account, RemoteAccount, SyncRun
+from portal.models import Account, BookEntry, BookRule, BookTitle, RemoteAccount, Statement, SyncRun
 from portal.models.vocabulary import SyncState, SyncTrigger
 from tests.support.flows import PortalUser
 
@@ -25,6 +29,16 @@ class Office:
     unlinked: int  # registered, not yet sent to the bank (its row offers the bank's auth page)
     manual: int  # a 手動 account
     user: PortalUser  # the same office over plain HTTP, e.g. a second tab
+    db: Callable  # a database session, for the ids of what start_books makes
+    books: "Books | None" = None  # set by start_books
+
+
+@dataclass
+class Books:
+    rule: int  # a rule matching `booked`'s text, so inbox rows show its suggestion
+    booked: int  # a statement confirmed from the inbox
+    entry: int  # booked's entry
+    unbooked: int  # a statement still in the inbox
 
 
 def set_up_office(portal, sandbox, db) -> Office:
@@ -52,7 +66,33 @@ def set_up_office(portal, sandbox, db) -> Office:
     assert user.wait_state(synced, "done", "failed") == "done"
     unlinked = user.register("0001", name="B口座")
     manual = user.register("0005", kind="manual:corporate", name="手動の口座")
-    return Office(synced, unlinked, manual, user)
+    return Office(synced, unlinked, manual, user, db)
+
+
+def start_books(office: Office) -> Books:
+    """記帳を始める as a 法人 over HTTP, then one rule and one statement confirmed, so that
+    every books page has something to show."""
+    user = office.user
+    resp = user.post("/books/start/", {"business_form": "corporation"})
+    assert resp.status_code == 303, resp.text
+    with office.db() as s:
+        office_id = s.get(Account, office.synced).office_id
+        first, second = s.exec(select(Statement).where(Statement.account_id == office.synced)
+                               .order_by(Statement.id).limit(2)).all()
+        title = s.exec(select(BookTitle).where(BookTitle.office_id == office_id,
+                                               BookTitle.name == "雑費")).one()
+    resp = user.post("/books/rules/new", {
+        "name": "", "match": "contains", "pattern": first.description, "direction": "",
+        "amount_min": "", "amount_max": "", "account_id": "", "skip": "book",
+        "title_id": str(title.id), "sub_account_id": "", "tax_class_key": "",
+        "counterparty_id": "", "department_id": "", "memo": "", "active": "y"})
+    assert resp.status_code == 303, resp.text
+    assert user.post(f"/books/inbox/{first.id}/confirm").status_code == 303
+    with office.db() as s:
+        rule = s.exec(select(BookRule).where(BookRule.office_id == office_id)).one()
+        entry = s.exec(select(BookEntry).where(BookEntry.office_id == office_id)).one()
+    office.books = Books(rule.id, first.id, entry.id, second.id)
+    return office.books
 
 
 def log_in(page: Page, portal) -> None:
@@ -63,9 +103,11 @@ def log_in(page: Page, portal) -> None:
     expect(page.get_by_role("heading", name="ホーム", exact=True)).to_be_visible()
 
 
-def signed_in_pages(office: Office) -> list[tuple[str, str]]:
+def signed_in_pages(office: Office) -> Iterator[tuple[str, str]]:
+    """(name, path) of every page, to be visited in this order as they come: the books
+    pages after the start page are made (start_books) when the loop asks for them."""
     a, b, m = office.synced, office.unlinked, office.manual
-    return [
+    yield from [
         ("home", "/"),
         ("accounts", "/accounts/"),
         ("search", "/accounts/new?q=%E3%81%BF%E3%81%9A%E3%81%BB"),  # みずほ
@@ -83,6 +125,25 @@ def signed_in_pages(office: Office) -> list[tuple[str, str]]:
         ("disconnect", f"/accounts/{a}/disconnect"),
         ("reauth", "/reauth/"),
         ("not-found", "/no-such-page"),
+        ("books-start", "/books/start/"),
+    ]
+    books = office.books or start_books(office)
+    e = books.entry
+    yield from [
+        ("books-inbox", "/books/inbox/"),
+        ("books-inbox-edit", f"/books/inbox/{books.unbooked}/edit"),
+        ("books-rules", "/books/rules/"),
+        ("books-rule-new", "/books/rules/new"),
+        ("books-rule-edit", f"/books/rules/{books.rule}/edit"),
+        ("books-rule-delete", f"/books/rules/{books.rule}/delete"),
+        ("books-titles", "/books/masters/titles"),
+        ("books-accounts", "/books/masters/accounts"),
+        ("books-entries", "/books/entries"),
+        ("books-entry", f"/books/entries/{e}"),
+        ("books-entry-edit", f"/books/entries/{e}/edit"),
+        ("books-entry-undo", f"/books/entries/{e}/undo"),
+        ("books-exports", "/books/exports"),
+        ("books-reconcile", "/books/reconcile"),
     ]
 
 

@@ -80,7 +80,10 @@ def test_one_poll_a_second_for_two_syncing_rows_until_both_end(page: Page, live_
     # Nothing changes while the runs wait: the page asks once a second, for both rows at once.
     wait_for_requests(page, polls, 4)
     times = [t for t, _ in polls]
-    assert all(later - earlier > 0.8 for earlier, later in zip(times, times[1:])), times
+    # One poller: a second apart on average, and never two requests close together (a
+    # busy machine may send one a little late and the next a little early, not at once).
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert sum(gaps) / len(gaps) > 0.8 and min(gaps) > 0.5, times
     assert all({v.split(":")[0] for v in sent} == {str(a), str(b)} for _, sent in polls), polls
     assert row_polls == []  # no row polls on its own
 

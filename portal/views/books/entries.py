@@ -74,13 +74,8 @@ def edit(entry_id: int):
     shared.fill_booking_choices(form, shared.load(g.office_id))
     error = None
     if posted and form.validate_on_submit():
-        edits = Suggestion(title_id=form.title_id.data, sub_account_id=form.sub_account_id.data,
-                           tax_class_key=form.tax_class_key.data or None,
-                           counterparty_id=form.counterparty_id.data,
-                           department_id=form.department_id.data, memo=form.memo.data or "",
-                           tag_ids=tuple(form.tag_ids.data or ()))
         try:
-            booking.edit_entry(db, g.office_id, entry.id, edits)
+            booking.edit_entry(db, g.office_id, entry.id, Suggestion(**shared.booking_values(form)))
         except BooksError as exc:
             db.rollback()
             error = shared.attach_error(form, exc)

@@ -132,9 +132,10 @@ def index():
     return _page(_form(accounts), accounts)
 
 
-@bp.post("/preview")
-def preview():
-    """What the export would write and whether every entry can be written; records nothing."""
+def _posted(answer):
+    """The posted form, checked, and the entries it would write: answer(form, accounts, fmt,
+    query, entries) when there are some; else the page again, with the form's errors (400)
+    or saying there was nothing (no empty file and no record of one)."""
     db = get_session()
     accounts = list_accounts(db, g.office_id)
     form = _form(accounts, request.form)
@@ -144,6 +145,16 @@ def preview():
     entries = journal_export.preview_journal(db, g.office_id, kinds=fmt.kinds, **query)
     if not entries:
         return _page(form, accounts, nothing=_nothing(fmt, form, query))
+    return answer(form, accounts, fmt, query, entries)
+
+
+@bp.post("/preview")
+def preview():
+    """What the export would write and whether every entry can be written; records nothing."""
+    return _posted(_preview)
+
+
+def _preview(form, accounts, fmt, _query, entries):
     problems = []
     for entry in entries:
         try:
@@ -156,15 +167,11 @@ def preview():
 
 @bp.post("/download")
 def download():
+    return _posted(_export)
+
+
+def _export(form, accounts, fmt, query, _entries):
     db = get_session()
-    accounts = list_accounts(db, g.office_id)
-    form = _form(accounts, request.form)
-    if not form.validate_on_submit():
-        return _page(form, accounts, 400)
-    fmt, query = FORMATS[form.format_key.data], _chosen(form, accounts)
-    # No empty file and no record of one: the form says there was nothing.
-    if not journal_export.preview_journal(db, g.office_id, kinds=fmt.kinds, **query):
-        return _page(form, accounts, nothing=_nothing(fmt, form, query))
     try:
         done = journal_export.export_journal(db, g.office_id, format_key=fmt.key, user_id=current_user.id,
                                              kinds=fmt.kinds, check=fmt.check, **query)

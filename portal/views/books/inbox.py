@@ -95,17 +95,24 @@ def _refused(statement_id: int, message: str):
     return _back()
 
 
-@bp.post("/<int:statement_id>/confirm")
-def confirm(statement_id: int):
-    owned(get_session(), g.office_id, Statement, statement_id)
+def _book(book, statement_id: int, *args, message: str | None = None):
+    """book(db, office, statement_id, *args, user_id=) and the done row, or why it was refused;
+    an id not of this office stays a 404."""
     try:
-        entry = booking.confirm(get_session(), g.office_id, statement_id, user_id=current_user.id)
+        entry = book(get_session(), g.office_id, statement_id, *args, user_id=current_user.id)
     except BooksError as exc:
         if exc.code == "not_found":
             raise
         return _refused(statement_id, books_error(exc))
-    skipped = entry.state == BookingState.SKIPPED  # a suggestion may be a skip
-    return _done(statement_id, entry, _("スキップしました。") if skipped else _("登録しました。"))
+    skipped = entry.state == BookingState.SKIPPED  # a suggestion may be a skip, too
+    return _done(statement_id, entry,
+                 message or (_("スキップしました。") if skipped else _("登録しました。")))
+
+
+@bp.post("/<int:statement_id>/confirm")
+def confirm(statement_id: int):
+    owned(get_session(), g.office_id, Statement, statement_id)
+    return _book(booking.confirm, statement_id)
 
 
 @bp.post("/<int:statement_id>/skip")
@@ -116,14 +123,7 @@ def skip(statement_id: int):
         if not form.csrf_token.errors and form.reason.errors:
             return _refused(statement_id, form.reason.errors[0])
         abort(400)
-    try:
-        entry = booking.skip(get_session(), g.office_id, statement_id, form.reason.data or "",
-                             user_id=current_user.id)
-    except BooksError as exc:
-        if exc.code == "not_found":
-            raise
-        return _refused(statement_id, books_error(exc))
-    return _done(statement_id, entry, _("スキップしました。"))
+    return _book(booking.skip, statement_id, form.reason.data or "")
 
 
 @bp.post("/<int:statement_id>/transfer")
@@ -134,14 +134,8 @@ def transfer(statement_id: int):
     db = get_session()
     owned(db, g.office_id, Statement, statement_id)
     owned(db, g.office_id, Statement, form.other_id.data)
-    try:
-        entry = booking.confirm_transfer(db, g.office_id, statement_id, form.other_id.data,
-                                         user_id=current_user.id)
-    except BooksError as exc:
-        if exc.code == "not_found":
-            raise
-        return _refused(statement_id, books_error(exc))
-    return _done(statement_id, entry, _("口座振替として登録しました。"))
+    return _book(booking.confirm_transfer, statement_id, form.other_id.data,
+                 message=_("口座振替として登録しました。"))
 
 
 @bp.post("/entries/<int:entry_id>/undo")
@@ -180,20 +174,9 @@ def _edit_form(item: InboxItem | None = None) -> EditForm:
     else:
         s = item.suggestion if item.suggestion and not item.suggestion.skip \
             and item.suggestion.source != SuggestionSource.TRANSFER else Suggestion()
-        form = EditForm(formdata=None, data={
-            "title_id": s.title_id, "sub_account_id": s.sub_account_id,
-            "tax_class_key": s.tax_class_key or "", "counterparty_id": s.counterparty_id,
-            "department_id": s.department_id, "memo": s.memo, "tag_ids": list(s.tag_ids)})
+        form = EditForm(formdata=None, data=shared.booking_data(s))
     shared.fill_booking_choices(form, shared.load(g.office_id))
     return form
-
-
-def edits_of(form) -> Suggestion:
-    return Suggestion(title_id=form.title_id.data, sub_account_id=form.sub_account_id.data,
-                      tax_class_key=form.tax_class_key.data or None,
-                      counterparty_id=form.counterparty_id.data,
-                      department_id=form.department_id.data, memo=form.memo.data or "",
-                      tag_ids=tuple(form.tag_ids.data or ()))
 
 
 @bp.route("/<int:statement_id>/edit", methods=["GET", "POST"])
@@ -205,7 +188,8 @@ def edit(statement_id: int):
     error = None
     if request.method == "POST" and form.validate_on_submit():
         try:
-            booking.confirm(db, g.office_id, statement_id, edits_of(form), user_id=current_user.id)
+            booking.confirm(db, g.office_id, statement_id, Suggestion(**shared.booking_values(form)),
+                            user_id=current_user.id)
         except BooksError as exc:
             error = shared.attach_error(form, exc)
         else:

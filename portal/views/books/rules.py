@@ -55,10 +55,7 @@ def _form_of(draft: RuleDraft | None) -> RuleForm:
         "direction": Direction(draft.direction).value if draft.direction else "",
         "amount_min": draft.amount_min, "amount_max": draft.amount_max,
         "account_id": draft.account_id, "skip": "skip" if draft.skip else "book",
-        "title_id": draft.title_id, "sub_account_id": draft.sub_account_id,
-        "tax_class_key": draft.tax_class_key or "", "counterparty_id": draft.counterparty_id,
-        "department_id": draft.department_id, "memo": draft.memo,
-        "tag_ids": list(draft.tag_ids), "active": draft.active}))
+        "active": draft.active, **shared.booking_data(draft)}))
 
 
 def _draft(form: RuleForm) -> RuleDraft:
@@ -67,11 +64,8 @@ def _draft(form: RuleForm) -> RuleDraft:
         direction=Direction(form.direction.data) if form.direction.data else None,
         amount_min=form.amount_min.data, amount_max=form.amount_max.data,
         account_id=form.account_id.data, skip=form.skip.data == "skip",
-        title_id=form.title_id.data, sub_account_id=form.sub_account_id.data,
-        tax_class_key=form.tax_class_key.data or None,
-        counterparty_id=form.counterparty_id.data, department_id=form.department_id.data,
-        memo=form.memo.data or "", tag_ids=tuple(form.tag_ids.data or ()),
-        name=(form.name.data or "").strip(), active=bool(form.active.data))
+        name=(form.name.data or "").strip(), active=bool(form.active.data),
+        **shared.booking_values(form))
 
 
 def _render(form: RuleForm, rule: BookRule | None, status: int = 200, count: int | None = None,

@@ -41,6 +41,11 @@ def attach_error(form, exc) -> str | None:
     return None
 
 
+def _name(rows: dict, key) -> str:
+    row = rows.get(key)
+    return row.name if row else ""
+
+
 @dataclass
 class Masters:
     titles: list
@@ -59,16 +64,13 @@ class Masters:
         self.tag_by_id = {t.id: t for t in self.tags}
 
     def title_name(self, title_id) -> str:
-        t = self.title_by_id.get(title_id)
-        return t.name if t else ""
+        return _name(self.title_by_id, title_id)
 
     def sub_name(self, sub_id) -> str:
-        s = self.sub_by_id.get(sub_id)
-        return s.name if s else ""
+        return _name(self.sub_by_id, sub_id)
 
     def tax_name(self, key) -> str:
-        t = self.tax_by_key.get(key)
-        return t.name if t else ""
+        return _name(self.tax_by_key, key)
 
     def tax_of(self, title_id, key) -> str:
         """The 税区分 an entry takes: its own, else its 勘定科目's default, else 対象外."""
@@ -78,12 +80,10 @@ class Masters:
         return self.tax_name(key)
 
     def counterparty_name(self, row_id) -> str:
-        c = self.counterparty_by_id.get(row_id)
-        return c.name if c else ""
+        return _name(self.counterparty_by_id, row_id)
 
     def department_name(self, row_id) -> str:
-        d = self.department_by_id.get(row_id)
-        return d.name if d else ""
+        return _name(self.department_by_id, row_id)
 
     def tag_names(self, ids) -> list[str]:
         return [self.tag_by_id[i].name for i in ids or () if i in self.tag_by_id]
@@ -119,6 +119,25 @@ def fill_booking_choices(form, m: Masters) -> None:
     form.department_id.choices = _options(m.departments, form.department_id.data,
                                           lambda d: d.name, _("なし"))
     form.tag_ids.choices = _options(m.tags, form.tag_ids.data, lambda t: t.name, None)
+
+
+# BookingFields' fields, as Suggestion and RuleDraft name them too.
+BOOKING_FIELDS = ("title_id", "sub_account_id", "tax_class_key", "counterparty_id",
+                  "department_id", "memo", "tag_ids")
+
+
+def booking_data(source) -> dict:
+    """BookingFields' data from a Suggestion or RuleDraft (to fill a form)."""
+    data = {name: getattr(source, name) for name in BOOKING_FIELDS}
+    return {**data, "tax_class_key": data["tax_class_key"] or "", "tag_ids": list(data["tag_ids"])}
+
+
+def booking_values(form) -> dict:
+    """What a form's BookingFields say, as Suggestion and RuleDraft take them."""
+    return {"title_id": form.title_id.data, "sub_account_id": form.sub_account_id.data,
+            "tax_class_key": form.tax_class_key.data or None,
+            "counterparty_id": form.counterparty_id.data, "department_id": form.department_id.data,
+            "memo": form.memo.data or "", "tag_ids": tuple(form.tag_ids.data or ())}
 
 
 def accounts(office_id: int) -> list:
