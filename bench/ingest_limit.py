@@ -5,7 +5,9 @@ For each database and each N, in one run:
   client, adapters, upsert and per-page commits);
 - raw: the same pages fetched with one plain httpx.Client, decoded with `json`, written with
   the driver's executemany (sqlite3 / psycopg, INSERT ... ON CONFLICT DO NOTHING) into a
-  table with the same columns and unique key, committed per page as the sync does.
+  table with the same columns and unique key, committed per page as the sync does;
+- raw with our indexes: the same into a table that also has the statement table's other
+  indexes (OUR_INDEXES), so the two ratios tell the indexes' cost from our code's.
 
 Prints seconds, rows/s, this process's CPU seconds, the ratios raw/ours (1.0: at the
 limit) of wall time and of CPU time, and the peak RSS growth of each phase (the process's
@@ -133,17 +135,33 @@ def ours(tmp: Path, sandbox, database_url: str) -> dict:
         server.shutdown()
 
 
-def raw(database: str, db_target, job: dict) -> dict:
+# The indexes the statement table carries besides its key and unique key (the pages and the
+# bookkeeping inbox read through them); `raw(..., our_indexes=True)` gives the raw table the
+# same, to tell what the indexes cost from what our code costs.
+OUR_INDEXES = (
+    "CREATE INDEX raw_account_date ON raw_statement (account_id, transaction_date, id)",
+    "CREATE INDEX raw_balance ON raw_statement (account_id, transaction_date, id) "
+    "WHERE balance_after IS NOT NULL",
+    "CREATE INDEX raw_office_date ON raw_statement (office_id, transaction_date, id)",
+    "CREATE INDEX raw_office_norm ON raw_statement (office_id, description_norm, amount)",
+)
+
+
+def raw(database: str, db_target, job: dict, our_indexes: bool = False) -> dict:
     """The limit: plain HTTP + json + the driver's executemany, one commit per page."""
     if database == "sqlite":
         conn = sqlite3.connect(db_target)
+        conn.execute("DROP TABLE IF EXISTS raw_statement")
         conn.execute(RAW_TABLE.format(pk="INTEGER PRIMARY KEY"))
         insert = RAW_INSERT.format(marks=", ".join("?" * 15))
     else:
         import psycopg
         conn = psycopg.connect(db_target)
+        conn.execute("DROP TABLE IF EXISTS raw_statement")
         conn.execute(RAW_TABLE.format(pk="SERIAL PRIMARY KEY"))
         insert = RAW_INSERT.format(marks=", ".join(["%s"] * 15))
+    for ddl in OUR_INDEXES if our_indexes else ():
+        conn.execute(ddl)
     conn.commit()
     url = job["api_base"] + "/personal/v1/accounts/transactions"
     params = {"accountId": job["remote_id"], "dateFrom": job["date_from"].isoformat(),
@@ -189,11 +207,14 @@ def scenario(database: str, n: int, sandbox, tmp: Path) -> None:
             raw_target = url.replace("postgresql+psycopg://", "postgresql://")
         mine = ours(tmp, sandbox, url)
         limit = raw(database, raw_target, mine)
+        like = raw(database, raw_target, mine, our_indexes=True)
     exact = (str(mine["state"]), mine["fetched"], mine["added"], mine["count"], mine["rows"])
     print(f"{database:<10} {n:>7}  ours {mine['seconds']:7.2f} s {mine['rows'] / mine['seconds']:>7,.0f}/s"
           f" cpu {mine['cpu']:6.2f} s | raw {limit['seconds']:6.2f} s"
           f" {limit['rows'] / limit['seconds']:>7,.0f}/s cpu {limit['cpu']:6.2f} s"
           f" | ratio wall {limit['seconds'] / mine['seconds']:4.2f} cpu {limit['cpu'] / mine['cpu']:4.2f}"
+          f" | raw with our indexes {like['seconds']:6.2f} s,"
+          f" ratio wall {like['seconds'] / mine['seconds']:4.2f}"
           f" | RSS growth ours {mine['rss']:4.1f} MiB raw {limit['rss']:4.1f} MiB"
           f" | state, fetched, added, statement_count, rows = {exact}", flush=True)
 
