@@ -19,6 +19,7 @@ from ..http import is_htmx, see_other
 from . import shared
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+COUNT_UP_TO = 1000  # past this the inbox says "more than 1,000": counting stays bounded
 
 
 def _accounts() -> dict:
@@ -45,14 +46,27 @@ def index():
                             cursor=inbox.parse_cursor(form.after.data))
     return render_template(
         "books/inbox.html", form=form, page=page, account_id=account_id,
-        count=inbox.unbooked_count(db, g.office_id, account_id),
+        count=inbox.unbooked_count(db, g.office_id, account_id, up_to=COUNT_UP_TO),
+        count_up_to=COUNT_UP_TO,
         flagged=guard.flagged_count(db, g.office_id),
         next_after=f"{page.next_cursor[0].isoformat()}_{page.next_cursor[1]}" if page.next_cursor else None,
         **_row_context())
 
 
+def _row_words() -> dict:
+    """What every row says, translated once per page rather than once per row (the page
+    cost a tenth of its time in gettext at 50 rows)."""
+    return {"date": _("取引日"), "account": _("口座"), "text": _("摘要"), "in": _("入金"),
+            "out": _("出金"), "suggestion": _("提案"), "actions": _("操作"), "tax": _("税区分"),
+            "counterparty": _("取引先"), "skip_suggested": _("スキップ(記帳しない)"),
+            "book": _("登録"), "book_skip": _("提案どおりスキップ"), "edit": _("編集して登録"),
+            "skip": _("スキップ"), "skip_reason": _("スキップの理由(任意)"),
+            "skip_do": _("スキップする"), "rule": _("ルールを作成"),
+            "transfer": _("口座振替として2件を登録"), "none": _("提案なし")}
+
+
 def _row_context() -> dict:
-    return {"accounts": _accounts(), "m": shared.load(g.office_id)}
+    return {"accounts": _accounts(), "m": shared.load(g.office_id), "w": _row_words()}
 
 
 def _back():
@@ -156,10 +170,11 @@ def undo(entry_id: int):
 def confirm_all():
     ids = [i for i in (shared.int_arg(v) for v in request.form.getlist("ids")) if i is not None]
     result = booking.confirm_many(get_session(), g.office_id, ids, user_id=current_user.id)
-    left = inbox.unbooked_count(get_session(), g.office_id)
+    left = inbox.unbooked_count(get_session(), g.office_id, up_to=COUNT_UP_TO)
     booked = len(result.entries)
-    flash(ngettext("%(num)s件を登録しました。", "%(num)s件を登録しました。", booked) + " " +
-          ngettext("未処理の明細は残り%(num)s件です。", "未処理の明細は残り%(num)s件です。", left),
+    rest = (_("未処理の明細は残り%(num)s件以上です。", num=f"{COUNT_UP_TO:,}") if left > COUNT_UP_TO else
+            ngettext("未処理の明細は残り%(num)s件です。", "未処理の明細は残り%(num)s件です。", left))
+    flash(ngettext("%(num)s件を登録しました。", "%(num)s件を登録しました。", booked) + " " + rest,
           "success")
     return _back()
 
