@@ -354,3 +354,13 @@ def test_start_page_renders_in_english(books):
     books.client.post("/lang", data={"csrf_token": books.auth.token("/"), "lang": "en", "next": "/"})
     html = page(books.client, "/books/start/")
     assert 'lang="en"' in html and "Corporate" in html and "Sole proprietor" in html
+
+
+def test_a_long_inbox_says_more_than_the_bound_without_counting_it_all(started, monkeypatch):
+    books, acc = started
+    for day in range(1, 5):
+        books.statement(acc, date(2024, 5, day), -100 * day, f"支払{day}")
+    assert "4件" in page(books.client)
+    monkeypatch.setattr("portal.views.books.inbox.COUNT_UP_TO", 3)
+    html = page(books.client)
+    assert "3件以上" in html and "4件" not in html
