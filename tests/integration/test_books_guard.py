@@ -5,7 +5,7 @@ drops it; resolving accepts the bank's values, undoing returns the statement to 
 from datetime import date
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from portal.models import (
     Account,
@@ -25,21 +25,6 @@ from portal.services.books.inbox import Suggestion
 from portal.services.books.rules import RuleDraft
 from portal.services.cutover.apply import link
 from portal.services.statements import upsert_statements
-from tests.support.postgres import migrated_engine, server_answers
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    if request.param == "postgresql" and not server_answers():
-        pytest.skip("no PostgreSQL server answers")
-    with migrated_engine(request.param, tmp_path) as engine:
-        yield engine
-
-
-@pytest.fixture
-def s(engine):
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 @pytest.fixture

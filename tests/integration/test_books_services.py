@@ -3,7 +3,7 @@ inbox with its suggestions, booking, skipping, undoing, 口座振替 and office 
 from datetime import date
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from portal.bookkeeping.entry import EntryKind
 from portal.bookkeeping.rules import RuleError
@@ -35,21 +35,6 @@ from portal.services.books.common import BooksError, NotFound
 from portal.services.books.inbox import Suggestion
 from portal.services.books.rules import RuleDraft
 from portal.services.statements import upsert_statements
-from tests.support.postgres import migrated_engine, server_answers
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    if request.param == "postgresql" and not server_answers():
-        pytest.skip("no PostgreSQL server answers")
-    with migrated_engine(request.param, tmp_path) as engine:
-        yield engine
-
-
-@pytest.fixture
-def s(engine):
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
 
 
 def office(s, form=BusinessForm.CORPORATION, banks=("0001", "0005"), start=True):
