@@ -20,7 +20,6 @@ Run: `python bench/books_inbox.py --statements 100000 --database both`.
 import argparse
 import logging
 import os
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from portal.models.vocabulary import BusinessForm, Direction, RuleMatch  # noqa:
 from portal.services.books import inbox, masters, rules  # noqa: E402
 from portal.services.books.rules import RuleDraft  # noqa: E402
 from tests.support.auth import Auth  # noqa: E402
+from tests.support.bulk_rows import insert_rows  # noqa: E402
 from tests.support.portal_config import portal_config  # noqa: E402
 from tests.support.postgres import migrated_engine, server_answers  # noqa: E402
 
@@ -71,33 +71,10 @@ def ledger(n: int, office_id: int, account_id: int):
                norms[text], False, "", "csv", f"csv:bench{i}", now)
 
 
-def _sqlite_value(v):
-    if isinstance(v, datetime):
-        return v.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return v.isoformat() if isinstance(v, date) else v
-
-
-def pg_dsn(url: str) -> str:
-    return url.replace("postgresql+psycopg", "postgresql")
-
-
 def bulk_load(engine, n: int, office_id: int, account_id: int) -> float:
     t0 = time.perf_counter()
-    url = engine.url.render_as_string(hide_password=False)
-    if engine.dialect.name == "sqlite":
-        conn = sqlite3.connect(engine.url.database)
-        marks = ", ".join("?" * len(COLUMNS))
-        conn.executemany(f"INSERT INTO statement ({', '.join(COLUMNS)}) VALUES ({marks})",
-                         (tuple(_sqlite_value(v) for v in r) for r in ledger(n, office_id, account_id)))
-        conn.commit()
-        conn.close()
-    else:
-        import psycopg
-
-        with psycopg.connect(pg_dsn(url)) as conn, conn.cursor() as cur:
-            with cur.copy(f"COPY statement ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in ledger(n, office_id, account_id):
-                    copy.write_row(row)
+    insert_rows(engine.url.render_as_string(hide_password=False), "statement", COLUMNS,
+                ledger(n, office_id, account_id))
     return time.perf_counter() - t0
 
 

@@ -41,6 +41,7 @@ from portal import create_app  # noqa: E402
 from portal.models import Account, Statement, SyncRun  # noqa: E402
 from portal.services import ledger_stats, statements  # noqa: E402
 from tests.support.auth import Auth  # noqa: E402
+from tests.support.bulk_rows import insert_rows, pg_dsn  # noqa: E402
 from tests.support.portal_config import portal_config  # noqa: E402
 
 PER_DAY = 1000
@@ -67,31 +68,8 @@ def ledger(n: int, office_id: int, account_id: int):
 
 def bulk_load(url: str, n: int, office_id: int, account_id: int) -> float:
     t0 = time.perf_counter()
-    if url.startswith("sqlite"):
-        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
-        conn.executemany(f"INSERT INTO statement ({', '.join(COLUMNS)}) VALUES "
-                         f"({', '.join('?' * len(COLUMNS))})",
-                         (_sqlite_values(r) for r in ledger(n, office_id, account_id)))
-        conn.commit()
-        conn.close()
-    else:
-        import psycopg
-
-        with psycopg.connect(pg_dsn(url)) as conn, conn.cursor() as cur:
-            with cur.copy(f"COPY statement ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in ledger(n, office_id, account_id):
-                    copy.write_row(row)
+    insert_rows(url, "statement", COLUMNS, ledger(n, office_id, account_id))
     return time.perf_counter() - t0
-
-
-def _sqlite_values(row: tuple) -> tuple:
-    """Dates as SQLAlchemy writes them to SQLite (text)."""
-    return tuple(v.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(v, datetime)
-                 else v.isoformat() if isinstance(v, date) else v for v in row)
-
-
-def pg_dsn(url: str) -> str:
-    return url.replace("postgresql+psycopg", "postgresql")
 
 
 def analyze(url: str) -> None:
