@@ -24,7 +24,7 @@ from ...models import (
 )
 from ...models.vocabulary import BookingState, ExportChange
 from .common import owned
-from .journal_export import content_hash, entry_code, export_entries, journal_entries
+from .journal_export import against_now, entry_code, export_entries
 
 
 @dataclass(frozen=True)
@@ -127,22 +127,10 @@ def export_copy(session: Session, office_id: int, export_id: int) -> ExportCopy:
     another office's export."""
     export = owned(session, office_id, BookExport, export_id)
     items = export_entries(session, office_id, export_id)
-    rows = {e.id: e for e in session.exec(select(BookEntry).where(
-        BookEntry.office_id == office_id, BookEntry.id.in_([i.entry_id for i in items])))} if items else {}
-    booked = [rows[i.entry_id] for i in items
-              if i.entry_id in rows and rows[i.entry_id].state == BookingState.BOOKED]
-    current = dict(zip((e.id for e in booked), journal_entries(session, office_id, booked), strict=True))
     entries, changed = [], []
-    for item in items:
-        row = rows.get(item.entry_id)
-        if row is None or row.state == BookingState.SKIPPED:
-            change = ExportChange.UNDONE
-        elif row.state == BookingState.FLAGGED:
-            change = ExportChange.FLAGGED
-        elif content_hash(current[row.id]) != item.content_hash:
-            change = ExportChange.EDITED
+    for item, _entry, written, change in against_now(session, office_id, items):
+        if change is None:
+            entries.append(written)
         else:
-            entries.append(current[row.id])
-            continue
-        changed.append(ChangedSince(item.entry_id, entry_code(item.entry_id), change))
+            changed.append(ChangedSince(item.entry_id, entry_code(item.entry_id), change))
     return ExportCopy(export, entries, changed)

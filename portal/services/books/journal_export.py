@@ -168,6 +168,26 @@ def export_entries(session: Session, office_id: int, export_id: int) -> list[Boo
         .order_by(BookExportItem.id)))
 
 
+def against_now(session: Session, office_id: int, items: list[BookExportItem]):
+    """Each export item with its entry now (None: gone), the entry as a file would hold it
+    now (booked ones only) and how it changed since the export (None: not at all): undone
+    (gone, or no longer booked), flagged, or edited (its content hash differs)."""
+    rows = {e.id: e for e in session.exec(select(BookEntry).where(
+        BookEntry.office_id == office_id, BookEntry.id.in_([i.entry_id for i in items])))} if items else {}
+    booked = [e for e in rows.values() if e.state == BookingState.BOOKED]
+    now = dict(zip((e.id for e in booked), journal_entries(session, office_id, booked), strict=True))
+    for item in items:
+        entry = rows.get(item.entry_id)
+        if entry is None or entry.state == BookingState.SKIPPED:
+            yield item, entry, None, ExportChange.UNDONE
+        elif entry.state == BookingState.FLAGGED:
+            yield item, entry, None, ExportChange.FLAGGED
+        else:
+            written = now[entry.id]
+            yield item, entry, written, (ExportChange.EDITED if content_hash(written) != item.content_hash
+                                         else None)
+
+
 def changed_after_export(session: Session, office_id: int) -> list[ChangedEntry]:
     """Every exported entry that is no longer what its latest export held: edited (its
     content differs), flagged, or undone (gone, or no longer booked). Ordered by entry id."""
@@ -178,22 +198,9 @@ def changed_after_export(session: Session, office_id: int) -> list[ChangedEntry]
                               .order_by(BookExportItem.entry_id)))
     if not items:
         return []
-    current = {e.id: e for e in session.exec(select(BookEntry).where(
-        BookEntry.office_id == office_id, BookEntry.id.in_([i.entry_id for i in items])))}
-    booked = [e for e in current.values() if e.state == BookingState.BOOKED]
-    hashes = {e.id: content_hash(je) for e, je in zip(booked, journal_entries(session, office_id, booked),
-                                                       strict=True)}
     out = []
-    for item in items:
-        entry = current.get(item.entry_id)
-        if entry is None or entry.state == BookingState.SKIPPED:
-            change = ExportChange.UNDONE
-        elif entry.state == BookingState.FLAGGED:
-            change = ExportChange.FLAGGED
-        elif hashes[entry.id] != item.content_hash:
-            change = ExportChange.EDITED
-        else:
-            continue
-        out.append(ChangedEntry(item.entry_id, entry_code(item.entry_id), item.export_id, change,
-                                item.version, None if entry is None else entry.version))
+    for item, entry, _now, change in against_now(session, office_id, items):
+        if change is not None:
+            out.append(ChangedEntry(item.entry_id, entry_code(item.entry_id), item.export_id, change,
+                                    item.version, None if entry is None else entry.version))
     return out
