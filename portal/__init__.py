@@ -55,11 +55,12 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     app.extensions["bank_registry"] = _load_registry(app)
 
     csrf.init_app(app)
-    from . import auth, errors, i18n, routing, security, template_globals
+    from . import auth, errors, i18n, permissions, routing, security, template_globals
 
     routing.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    permissions.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     template_globals.init_app(app)

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 from flask import redirect, request, url_for
 from flask import session as cookie_session
-from flask_login import UserMixin, login_user
+from flask_login import UserMixin, current_user, login_user
 
 from .db import get_session
 from .extensions import login_manager
+from .models.vocabulary import Role
 from .services import users
 
 
@@ -27,30 +28,49 @@ class SessionUser(UserMixin):
     office_id: int
     locale: str | None
     session_version: int
-    is_owner: bool = False
+    role: Role = Role.OWNER
     two_factor: bool = False
     two_factor_required: bool = False
 
+    @property
+    def is_owner(self) -> bool:
+        return self.role is Role.OWNER
+
 
 VERSION_KEY = "_sv"
+# The office the session works in. Only the server writes it (at login and by the office
+# switcher, after checking the membership); no form field ever names the current office.
+OFFICE_KEY = "_office"
 
 
-def _session_user(user_id: int) -> SessionUser | None:
-    member = users.member(get_session(), user_id)
+def _session_user(user_id: int, office_id: int | None) -> SessionUser | None:
+    member = users.member(get_session(), user_id, office_id)
     return SessionUser(**vars(member)) if member else None
 
 
 def _load_user(user_id: str) -> SessionUser | None:
-    user = _session_user(int(user_id))
+    user = _session_user(int(user_id), cookie_session.get(OFFICE_KEY))
     if user is None or cookie_session.get(VERSION_KEY) != user.session_version:
         return None  # logged out, password changed or ended everywhere since this login
     return user
 
 
-def log_in(user_id: int) -> None:
-    user = _session_user(user_id)
+def log_in(user_id: int, office_id: int | None = None) -> None:
+    """Sign in, working in `office_id` when the user is its member, else in their first."""
+    user = _session_user(user_id, office_id)
     login_user(user)
     cookie_session[VERSION_KEY] = user.session_version
+    cookie_session[OFFICE_KEY] = user.office_id
+
+
+def switch_office(office_id: int) -> bool:
+    """Work in another office of the signed-in user; False when they are not its member."""
+    user = _session_user(current_user.id, office_id)
+    if user is None or user.office_id != office_id:
+        return False
+    cookie_session[OFFICE_KEY] = office_id
+    login_user(user)
+    return True
 
 
 def init_app(app) -> None:

@@ -20,6 +20,7 @@ from .ledger_stats import LedgerBreak as LedgerBreak  # re-exported
 from .ledger_stats import LedgerDay as LedgerDay
 from .statement_rows import MatchReview, Statement, StatementAlias, StatementImport
 from .sync import BankCallCount, SyncRun
+from .team import AuditEvent, Invitation, Notice, NoticeOptOut
 from .users import (
     Membership,
     Office,
@@ -30,8 +31,12 @@ from .users import (
     User,
 )
 from .vocabulary import (
+    AuditAction,
     ConnectionState,
+    NoticeKind,
+    NoticeState,
     ReviewState,
+    Role,
     StatementSource,
     SyncMethod,
     SyncState,
@@ -74,4 +79,12 @@ __all__ = [
     "StatementImport",
     "SyncRun",
     "User",
+    "AuditAction",
+    "AuditEvent",
+    "Invitation",
+    "Notice",
+    "NoticeKind",
+    "NoticeOptOut",
+    "NoticeState",
+    "Role",
 ]

@@ -1,10 +1,12 @@
 """Users, offices (事業所, the tenant) and who belongs where."""
 from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary
+import sqlalchemy as sa
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ..dates import utcnow
+from .vocabulary import EnumText, Role
 
 
 class Office(SQLModel, table=True):
@@ -32,10 +34,13 @@ class User(SQLModel, table=True):
 
 
 class Membership(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("user_id", "office_id", name="uq_membership_user_office"),)
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     office_id: int = Field(foreign_key="office.id", index=True)
-    role: str = Field(default="owner", max_length=20)
+    role: Role = Field(default=Role.OWNER, sa_column=Column(EnumText(Role, 20), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow,
+                                 sa_column_kwargs={"server_default": sa.func.now()})
 
 
 class RecoveryCode(SQLModel, table=True):

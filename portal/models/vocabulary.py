@@ -121,3 +121,43 @@ class ExportChange(StrEnum):
     EDITED = "edited"  # its content changed (an edit, a resolved flag, a renamed master)
     FLAGGED = "flagged"  # its statement changed or went at the bank
     UNDONE = "undone"  # taken back to the inbox
+
+
+class Role(StrEnum):
+    """A member's role in an office; what each may do is portal.permissions.GRANTS."""
+    OWNER = "owner"
+    ADMIN = "admin"
+    BOOKKEEPER = "bookkeeper"
+    VIEWER = "viewer"
+
+
+class AuditAction(StrEnum):
+    """What the audit log of an office records (portal.services.audit)."""
+    ACCOUNT_LINKED = "account_linked"  # an account registered (API連携 or another method)
+    ACCOUNT_REMOVED = "account_removed"
+    CONSENT_GRANTED = "consent_granted"  # a consent given or renewed at the bank
+    CONSENT_ENDED = "consent_ended"  # 連携解除 by a member
+    MEMBER_INVITED = "member_invited"
+    INVITATION_REVOKED = "invitation_revoked"
+    MEMBER_JOINED = "member_joined"
+    MEMBER_REMOVED = "member_removed"
+    ROLE_CHANGED = "role_changed"
+    OFFICE_SWITCHED = "office_switched"  # a member came into this office from another
+    STATEMENTS_EXPORTED = "statements_exported"
+    JOURNAL_EXPORTED = "journal_exported"
+    TWO_FACTOR_POLICY = "two_factor_policy"
+
+
+class NoticeKind(StrEnum):
+    """The e-mails a member may receive; each can be switched off on its own."""
+    CONSENT_EXPIRING = "consent_expiring"  # 14, 7 and 1 day before
+    CONSENT_ENDED = "consent_ended"  # expired or revoked by the bank
+    SYNC_FAILING = "sync_failing"  # three failed runs in a row
+    LONG_TASK_DONE = "long_task_done"  # an import or export that took long
+
+
+class NoticeState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by one process under a lease
+    SENT = "sent"
+    FAILED = "failed"  # gave up after NOTICE_MAX_ATTEMPTS

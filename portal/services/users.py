@@ -6,12 +6,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import bindparam, case, delete
 from sqlmodel import Session, select
 
 from ..dates import utcnow
 from ..driver_sql import DriverQuery
-from ..models import Membership, Office, PendingSignup, User
+from ..models import Membership, Office, PendingSignup, Role, User
 from . import passwords
 
 # Hash of a random password: checked when the e-mail is unknown, so timing does not tell.
@@ -37,7 +37,7 @@ def _create(session: Session, *, email: str, password_hash: str, office_name: st
     session.add(user)
     session.add(office)
     session.flush()
-    session.add(Membership(user_id=user.id, office_id=office.id, role="owner"))
+    session.add(Membership(user_id=user.id, office_id=office.id, role=Role.OWNER))
     session.commit()
     return user
 
@@ -112,30 +112,39 @@ class Member:
     office_id: int
     locale: str | None
     session_version: int
-    is_owner: bool = False
+    role: Role = Role.OWNER
     two_factor: bool = False
     two_factor_required: bool = False  # by the office, for every member
 
+    @property
+    def is_owner(self) -> bool:
+        return self.role is Role.OWNER
+
 
 def _member_query():
+    # The office the session works in when the user is still its member, else their first.
+    wanted = bindparam("office_id", 0)
     return (select(User.email, User.locale, User.session_version, User.totp_enabled_at,
                    Membership.office_id, Membership.role, Office.require_two_factor)
             .join(Membership, Membership.user_id == User.id)
             .join(Office, Office.id == Membership.office_id)
-            .where(User.id == bindparam("user_id", 0)).order_by(Membership.id).limit(1))
+            .where(User.id == bindparam("user_id", 0))
+            .order_by(case((Membership.office_id == wanted, 0), else_=1), Membership.id).limit(1))
 
 
 # Every signed-in request runs it: compiled once per database, run as the driver's SQL.
 _MEMBER = DriverQuery(_member_query)
 
 
-def member(session: Session, user_id: int) -> Member | None:
-    row = _MEMBER.execute(session, user_id=user_id).first()
+def member(session: Session, user_id: int, office_id: int | None = None) -> Member | None:
+    """The user as a member of `office_id` (the session's office), or of their first office
+    when they are not (or no longer) a member of that one; None for a user of no office."""
+    row = _MEMBER.execute(session, user_id=user_id, office_id=office_id or 0).first()
     if row is None:
         return None
     email, locale, version, totp_at, office_id, role, required = row
     return Member(id=user_id, email=email, office_id=office_id, locale=locale,
-                  session_version=version, is_owner=role == "owner",
+                  session_version=version, role=Role(role),
                   two_factor=totp_at is not None, two_factor_required=bool(required))
 
 

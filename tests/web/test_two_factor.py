@@ -9,7 +9,7 @@ import pyotp
 import pytest
 from sqlmodel import select
 
-from portal.models import Membership, RecoveryCode, User
+from portal.models import Membership, RecoveryCode, Role, User
 from portal.services import two_factor, users
 from tests.support.auth import Auth
 from tests.support.html_forms import csrf_from
@@ -156,7 +156,7 @@ def _add_member(app, db, office_owner_email="owner@example.jp", email="staff@exa
         office_id = users.office_of(s, owner.id)
         member = users.sign_up(s, email=email, password=PASSWORD, office_name="別")
         for row in s.exec(select(Membership).where(Membership.user_id == member.id)):
-            row.office_id, row.role = office_id, "member"
+            row.office_id, row.role = office_id, Role.BOOKKEEPER
         s.commit()
 
 
@@ -192,7 +192,7 @@ def test_a_member_cannot_change_the_office_requirement(app, db, auth, client):
     staff_client = app.test_client()
     staff = Auth(staff_client)
     staff.login(email="staff@example.jp")
-    assert staff.post("/account/two-factor/office", {"required": "y"}).status_code == 404
+    assert staff.post("/account/two-factor/office", {"required": "y"}).status_code == 403
 
 
 def test_real_clock_codes_work(auth, client):
