@@ -55,9 +55,10 @@ DEFAULTS = {
     # Outgoing mail (password reset, sign-up confirmation). Without MAIL_HOST nothing is sent:
     # sign-up signs in at once and there is no reset by e-mail (README, "Sign-in").
     "MAIL_HOST": None,
-    "MAIL_PORT": 587,
+    "MAIL_PORT": None,  # 587 (465 with MAIL_SECURITY "tls")
     "MAIL_FROM": None,
-    "MAIL_USE_TLS": True,  # STARTTLS
+    "MAIL_USE_TLS": True,  # older setting: False = MAIL_SECURITY "none"
+    "MAIL_SECURITY": None,  # "starttls" (default), "tls" (port 465) or "none"
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
     "RUN_MIGRATIONS_ON_START": True,

@@ -12,13 +12,16 @@ from .banks import catalog
 from .dates import to_jst
 from .ledger.csv_import.layouts import SPECS
 from .models.vocabulary import (
+    AuditAction,
     BookingState,
     BusinessForm,
     ConnectionState,
     Direction,
     ExportChange,
     FlagReason,
+    NoticeKind,
     ReviewState,
+    Role,
     RuleMatch,
     StatementSource,
     SuggestionSource,
@@ -59,7 +62,35 @@ _LABELS: dict[type[StrEnum], dict[str, object]] = {
     ExportChange: {ExportChange.EDITED: _l("出力後に編集されました"),
                    ExportChange.FLAGGED: _l("出力後に要確認になりました"),
                    ExportChange.UNDONE: _l("出力後に取り消されました")},
+    Role: {Role.OWNER: _l("オーナー"), Role.ADMIN: _l("管理者"), Role.BOOKKEEPER: _l("記帳担当"),
+           Role.VIEWER: _l("閲覧のみ")},
+    AuditAction: {
+        AuditAction.ACCOUNT_LINKED: _l("口座を登録"), AuditAction.ACCOUNT_REMOVED: _l("口座を削除"),
+        AuditAction.CONSENT_GRANTED: _l("銀行で認証(連携)"), AuditAction.CONSENT_ENDED: _l("連携を解除"),
+        AuditAction.MEMBER_INVITED: _l("メンバーを招待"),
+        AuditAction.INVITATION_REVOKED: _l("招待を取り消し"),
+        AuditAction.MEMBER_JOINED: _l("メンバーが参加"), AuditAction.MEMBER_REMOVED: _l("メンバーを削除"),
+        AuditAction.ROLE_CHANGED: _l("権限を変更"), AuditAction.OFFICE_SWITCHED: _l("事業所を切り替え"),
+        AuditAction.STATEMENTS_EXPORTED: _l("明細を書き出し"),
+        AuditAction.JOURNAL_EXPORTED: _l("仕訳を書き出し"),
+        AuditAction.TWO_FACTOR_POLICY: _l("2段階認証の必須設定を変更")},
+    NoticeKind: {NoticeKind.CONSENT_EXPIRING: _l("銀行の認証の有効期限が近づいたとき"),
+                 NoticeKind.CONSENT_ENDED: _l("銀行の認証が切れたとき・解除されたとき"),
+                 NoticeKind.SYNC_FAILING: _l("同期が3回続けて失敗したとき"),
+                 NoticeKind.LONG_TASK_DONE: _l("時間のかかった取り込み・書き出しが終わったとき")},
 }
+
+# What each role may do, in the words of the members page (one line per role).
+ROLE_SUMMARIES = {
+    Role.OWNER: _l("すべての操作。メンバーの管理、事業所の設定を含みます。"),
+    Role.ADMIN: _l("口座の連携・銀行の認証・設定、メンバーの招待。記帳担当のできることすべて。"),
+    Role.BOOKKEEPER: _l("明細の入力・取り込み・同期、記帳と書き出し。銀行の認証はできません。"),
+    Role.VIEWER: _l("閲覧のみ。変更はできません。"),
+}
+
+
+def role_summary(role: Role) -> str:
+    return str(ROLE_SUMMARIES[role])
 
 
 def label(member: StrEnum) -> str:

@@ -8,7 +8,11 @@ def register_blueprints(app) -> None:
         accounts,
         books,
         home,
+        invitations,
+        notices,
         oauth_callback,
+        office,
+        offices,
         password_reset,
         reauth,
         sign_in,
@@ -16,5 +20,5 @@ def register_blueprints(app) -> None:
     )
 
     for module in (sign_in, home, accounts, oauth_callback, reauth, account, account_security,
-                   password_reset, two_factor, books):
+                   password_reset, two_factor, books, office, offices, invitations, notices):
         app.register_blueprint(module.bp)
