@@ -4,4 +4,8 @@ from flask import Blueprint
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
-# Children register here (members, audit) once written.
+# The children are attached once bp exists.
+from . import audit, members  # noqa: E402
+
+for _child in (members, audit):
+    bp.register_blueprint(_child.bp)
