@@ -6,8 +6,10 @@ from flask_login import current_user, login_required
 from ..banks import catalog
 from ..db import get_session
 from ..forms import BankSearchForm, RegisterAccountForm
-from ..services import account_rows
+from ..models.vocabulary import AuditAction
+from ..services import account_rows, audit
 from ..services import accounts as accounts_svc
+from .acting import actor
 from .http import is_htmx, or_404, see_other
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
@@ -47,9 +49,15 @@ def choose_kind(bank_code: str):
     form = RegisterAccountForm()
     form.kind.choices = [(k.key, k.label) for k in kinds]
     if form.validate_on_submit():
+        db = get_session()
         account = accounts_svc.register_account(
-            get_session(), registry, office_id=current_user.office_id, bank_code=bank_code,
+            db, registry, office_id=current_user.office_id, bank_code=bank_code,
             kind_key=form.kind.data, name=form.name.data)
+        # register_account commits the account; its audit entry is committed right after.
+        audit.record(db, account.office_id, actor(), AuditAction.ACCOUNT_LINKED,
+                     target=f"{account.name} ({accounts_svc.bank_name(bank_code)})",
+                     detail=f"method: {account.sync_method}")
+        db.commit()
         return see_other("account.consent.registered", account_id=account.id)
     return render_template("accounts/choose_kind.html", entry=entry, kinds=kinds, form=form,
                            bank=registry.get(bank_code),

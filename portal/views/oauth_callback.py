@@ -6,8 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..db import get_session
+from ..models.vocabulary import AuditAction
 from ..services import accounts as accounts_svc
-from ..services import connections, reauth
+from ..services import audit, connections, reauth
+from .acting import actor
 from .http import see_other
 
 bp = Blueprint("oauth", __name__)
@@ -62,6 +64,10 @@ def callback():
     except connections.ConsentError as exc:
         return _fail(exc.reason)
     bank_name = accounts_svc.bank_name(bank.bank_code)
+    # connect() commits the consent; its audit entry is committed right after.
+    audit.record(get_session(), conn.office_id, actor(), AuditAction.CONSENT_GRANTED,
+                 target=bank_name, detail="renewed" if pending.connection_id else "granted")
+    get_session().commit()
     if pending.connection_id is None:
         flash(_("%(bank)sとの連携が許可されました。[今すぐ同期]で明細を取得しましょう。",
                 bank=bank_name), "success")

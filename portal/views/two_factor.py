@@ -10,16 +10,19 @@ from flask_login import current_user, login_required
 
 from ..db import get_session
 from ..forms import CodeForm, RequireTwoFactorForm, TwoFactorDisableForm, TwoFactorSetupForm
-from ..services import two_factor, users
+from ..models.vocabulary import AuditAction
+from ..services import audit, two_factor, users
 from . import rate_limits
+from .acting import actor
 from .http import is_htmx, see_other
 from .sign_in import PENDING_KEY, start_session
 
 bp = Blueprint("two_factor", __name__)
 
 # What a member who must set up two-factor first may still reach.
+# Switching away stays open: another office of the user may not require it.
 _OPEN_WHILE_REQUIRED = {"two_factor.setup", "two_factor.confirm", "auth.logout", "auth.set_language",
-                        "static"}
+                        "static", "offices.switch", "offices.index"}
 
 
 def _cipher():
@@ -152,6 +155,9 @@ def office_requirement():
         # locks themself out of the office's pages by turning it on.
         if not current_user.two_factor:
             return see_other("two_factor.setup")
+        # Recorded first, so set_two_factor_required's commit writes both.
+        audit.record(get_session(), current_user.office_id, actor(), AuditAction.TWO_FACTOR_POLICY,
+                     detail="on" if form.required.data else "off")
         users.set_two_factor_required(get_session(), current_user.office_id, bool(form.required.data))
         flash(_("メンバー全員に2段階認証を必須にしました。") if form.required.data
               else _("2段階認証の必須をやめました。"), "success")

@@ -6,7 +6,10 @@ from flask_babel import gettext as _
 
 from ...db import get_session
 from ...forms import ConfirmForm
-from ...services import account_removal, upload_store
+from ...models.vocabulary import AuditAction
+from ...services import account_removal, audit, upload_store
+from ...services.accounts import bank_name
+from ..acting import actor
 from ..http import see_other
 from . import current_account
 
@@ -20,6 +23,10 @@ def delete():
     if request.method == "POST" and form.validate_on_submit():
         name, office_id, account_id = account.name, account.office_id, account.id
         bank = current_app.extensions["bank_registry"].get(account.bank_code)
+        # Added before the deletion, so it commits with it (and goes with its rollback when
+        # a sync is running). The target keeps the name: the account is gone after this.
+        audit.record(db, office_id, actor(), AuditAction.ACCOUNT_REMOVED,
+                     target=f"{name} ({bank_name(account.bank_code)})")
         try:
             removal = account_removal.delete_account(db, current_app.extensions["token_cipher"],
                                                      bank, account)

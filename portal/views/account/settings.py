@@ -6,8 +6,10 @@ from flask_babel import ngettext
 from ...db import get_session
 from ...forms import AccountSettingsForm, SharedLoginForm, page_options
 from ...ledger.running_balance import Opening
-from ...services import account_settings, sharing
+from ...models.vocabulary import AuditAction
+from ...services import account_settings, audit, sharing
 from ...services import accounts as accounts_svc
+from ..acting import actor
 from ..http import is_htmx, see_other
 from . import current_account
 
@@ -128,5 +130,9 @@ def disconnect():
     except account_settings.NotLinked:
         flash(_("この口座は銀行と連携していません。"), "error")
         return see_other("account.settings.edit", account_id=account.id)
+    # disconnect() commits; its audit entry is committed right after.
+    audit.record(get_session(), account.office_id, actor(), AuditAction.CONSENT_ENDED,
+                 target=f"{account.name} ({accounts_svc.bank_name(account.bank_code)})")
+    get_session().commit()
     flash(_("連携を解除しました。取得済みの明細はそのまま残ります。"), "success")
     return see_other("home.index")
