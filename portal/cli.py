@@ -1,5 +1,5 @@
 """Command-line tools: `flask db upgrade`, `flask tokens rotate-key`, `flask sync run-pending`,
-`flask worker` (alias `flask sync worker`), `flask scheduler`.
+`flask worker` (alias `flask sync worker`), `flask scheduler`, `flask notices run`.
 
 Only `worker` and `scheduler` start background work; the other commands start none."""
 import click
@@ -81,6 +81,19 @@ def init_app(app: Flask) -> None:
 
         Only the leader acts (a PostgreSQL advisory lock), so a second one is a standby."""
         _serve(syncs=False, scheduled=True, threads=None)
+
+    @app.cli.group("notices")
+    def notices_group():
+        """E-mail notifications."""
+
+    @notices_group.command("run")
+    def notices_run_cmd():
+        """Find the events due a notice and send the due mails, once (cron may run this; any
+        number at once is safe)."""
+        from .notice_mail import run_once
+
+        added, sent = run_once(current_app._get_current_object())
+        click.echo(f"{added} notices added, {sent} mails sent")
 
     @app.cli.group("files")
     def files_group():

@@ -51,6 +51,8 @@ DEFAULTS = {
     # False: invitation only, /signup is closed (a self-hosted office).
     "SIGNUP_ENABLED": True,
     "SIGNUP_CONFIRM_HOURS": 24,
+    # None: a sign-up is confirmed by mail whenever MAIL_HOST is set; False: never (make run).
+    "SIGNUP_CONFIRM_BY_MAIL": None,
     "PASSWORD_RESET_MINUTES": 30,
     # Outgoing mail (password reset, sign-up confirmation). Without MAIL_HOST nothing is sent:
     # sign-up signs in at once and there is no reset by e-mail (README, "Sign-in").
@@ -61,6 +63,13 @@ DEFAULTS = {
     "MAIL_SECURITY": None,  # "starttls" (default), "tls" (port 465) or "none"
     "MAIL_USERNAME": None,
     "MAIL_PASSWORD": None,
+    # Links in mails sent outside a request (notifications): the portal's address as users
+    # reach it, e.g. "https://tsunagu.example.jp".
+    "PUBLIC_URL": None,
+    "INVITATION_DAYS": 7,  # an invitation link's life
+    "LONG_TASK_SECONDS": 60,  # an import or export taking longer mails its user when done
+    "NOTICE_CHECK_SECONDS": 300,  # how often consents and syncs are checked for mails to send
+    "NOTICE_MAX_ATTEMPTS": 5,  # a mail the SMTP server keeps refusing is given up after this
     "RUN_MIGRATIONS_ON_START": True,
     "PROXY_FIX": False,
     "BANK_HTTP_TIMEOUT": 15.0,

@@ -7,6 +7,9 @@ so starting again on other ports just works.
 
 Environment: PORTAL_PORT (5000), BANK_PORT (5001), TSUNAGU_INSTANCE_DIR (instance/ of the
 project) for the folder holding all of the above.
+
+Without a MAIL_HOST configured, a local SMTP server in this process catches the portal's
+e-mails and prints them to the console.
 """
 import json
 import os
@@ -95,6 +98,41 @@ def _start_sandbox(config: Path, port: int) -> subprocess.Popen:
     raise SystemExit(f"the sandbox bank did not start (exit code {proc.wait()})")
 
 
+class _PrintingMailbox:
+    """aiosmtpd handler: every mail the portal sends is printed here, not delivered."""
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        part = message.get_body(preferencelist=("plain",))
+        print(f"\n===== mail caught (not sent) =====\nTo: {message['To']}\n"
+              f"Subject: {message['Subject']}\n\n{part.get_content() if part else ''}"
+              f"===== end of mail =====\n", flush=True)
+        return "250 OK"
+
+
+def _catch_mail(app) -> object | None:
+    """Unless MAIL_HOST is configured: a local SMTP server that prints what it gets, and the
+    portal sending to it. Returns the server (to stop), or None."""
+    if app.config.get("MAIL_HOST"):
+        return None
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(_PrintingMailbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_HOST="127.0.0.1", MAIL_PORT=port, MAIL_SECURITY="none",
+                      MAIL_FROM="tsunagu@localhost")
+    if app.config.get("SIGNUP_CONFIRM_BY_MAIL") is None:  # the demo signs up at once, as before
+        app.config["SIGNUP_CONFIRM_BY_MAIL"] = False
+    return controller
+
+
 def main() -> None:
     portal_port = int(os.environ.get("PORTAL_PORT", "5000"))
     bank_port = int(os.environ.get("BANK_PORT", "5001"))
@@ -110,12 +148,17 @@ def main() -> None:
     sandbox = _start_sandbox(sandbox_config, bank_port)
     _write_bank_connections(instance, s, bank_port)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    background = None
+    background = catcher = None
     try:
         from . import create_app
         from .jobs import start_background
 
         app = create_app(instance_path=str(instance))
+        if not app.config.get("PUBLIC_URL"):
+            app.config["PUBLIC_URL"] = f"http://127.0.0.1:{portal_port}"
+        catcher = _catch_mail(app)
+        if catcher is not None:  # the demo's notices come round every minute, not five
+            app.config["NOTICE_CHECK_SECONDS"] = min(app.config.get("NOTICE_CHECK_SECONDS", 300), 60)
         # The demo is one process: web, sync threads and scheduled jobs together.
         background = start_background(app)
         print(f"""
@@ -124,12 +167,16 @@ def main() -> None:
   Demo bank login: yamada / password   (corporate, 電子証明書でログイン: hojin)
   Press Ctrl-C to stop both.
 """, flush=True)
+        if catcher is not None:
+            print("  E-mails are not sent: each one is printed here.\n", flush=True)
         run_simple("127.0.0.1", portal_port, app, threaded=True, use_reloader=False)
     except KeyboardInterrupt:
         pass
     finally:
         if background is not None:
             background.stop()
+        if catcher is not None:
+            catcher.stop()
         sandbox.terminate()
         try:
             sandbox.wait(timeout=10)

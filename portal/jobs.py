@@ -4,7 +4,8 @@
   sync_run table under leases. Any number of worker processes share one database.
 - Scheduled jobs (`flask scheduler`, or `flask worker --with-scheduler`): APScheduler (3.x)
   queues the scheduled syncs and refreshes tokens; only the deployment's leader acts
-  (portal/leader.py), so running it in several processes is safe.
+  (portal/leader.py), so running it in several processes is safe. The e-mail notices job
+  runs in each of them (portal/notice_mail.py: safe without a leader).
 - Web processes start neither, unless BACKGROUND_JOBS is "all" (make run: one process).
 """
 import atexit
@@ -182,12 +183,22 @@ def make_scheduler(app: Flask) -> tuple[BackgroundScheduler, Leadership]:
             with session_scope(engine) as session:
                 schedule.refresh_due_tokens(session, registry, cipher)
 
+    def notices():
+        # Not leader-only: the outbox's unique key and the claim under a lease make a second
+        # process harmless, and a standby scheduler keeps mail going if the leader is stuck.
+        from .notice_mail import run_once
+
+        run_once(app)
+
     scheduler = BackgroundScheduler(timezone="Asia/Tokyo")
     scheduler.add_job(scheduled_syncs, "cron", id="scheduled-syncs",
                       hour=app.config["SYNC_SCHEDULE_HOURS"], minute=app.config["SYNC_SCHEDULE_MINUTE"],
                       max_instances=1, coalesce=True)
     scheduler.add_job(refresh_tokens, "interval", id="refresh-tokens",
                       seconds=app.config["TOKEN_REFRESH_CHECK_SECONDS"], max_instances=1,
+                      coalesce=True)
+    scheduler.add_job(notices, "interval", id="notices",
+                      seconds=app.config.get("NOTICE_CHECK_SECONDS", 300), max_instances=1,
                       coalesce=True)
     return scheduler, leadership
 

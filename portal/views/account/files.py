@@ -1,4 +1,5 @@
 """Statement files: import (upload → column mapping when needed → preview → confirm) and export."""
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,8 +14,11 @@ from ...forms import ConfirmForm
 from ...forms_files import ConfirmImportForm, ExportForm, HeaderLineForm, UploadForm, mapping_form
 from ...ledger.csv_export import export_fields
 from ...ledger.csv_import import DEFAULT_MAX_BYTES, CsvFormatError
-from ...services import csv_ingest, csv_mapping, upload_store
+from ...models.vocabulary import AuditAction
+from ...notice_mail import report_long_task
+from ...services import audit, csv_ingest, csv_mapping, upload_store
 from ...services.statements import ledger_in_order
+from ..acting import actor
 from ..http import see_other
 from . import current_account
 
@@ -154,6 +158,7 @@ def confirm(upload: str):
     if raw is None or _refused(account) or not form.validate_on_submit():
         return see_other("account.files.upload", account_id=account.id)
     registry = current_app.extensions["bank_registry"]
+    started = time.monotonic()
     try:
         name = upload_store.load_name(_folder(), _owner(account), upload)
         out = _with_mapping(account, raw, upload, lambda m: csv_ingest.commit_import(
@@ -162,6 +167,8 @@ def confirm(upload: str):
     except CsvFormatError as exc:
         return _unreadable(account, upload, exc)
     upload_store.delete(_folder(), _owner(account), upload)
+    report_long_task("import", upload, started, account.office_id,
+                     {"added": out.added, "held": out.held, "errors": out.errors})
     flash(_("%(added)s件の明細を取り込みました(取り込み済み%(held)s件、読み取れない行%(bad)s件)。",
             added=out.added, held=out.held, bad=out.errors), "success")
     if out.gap_cleared:
@@ -212,6 +219,11 @@ def export():
     if not form.validate():
         abort(400)
     encoding = form.encoding.data
+    # Committed before the file streams: the whole ledger, its row count as the account keeps it.
+    audit.record(get_session(), account.office_id, actor(), AuditAction.STATEMENTS_EXPORTED,
+                 target=account.name,
+                 detail=f"all statements, rows: {account.statement_count}, {EXPORT_CHARSETS[encoding]}")
+    get_session().commit()
     rows = ledger_in_order(get_engine(), account.id)  # rows with ExportRow's fields, streamed
     name = f"{account.name.translate(UNSAFE_NAME)}_{today_jst():%Y%m%d}.csv"
     disposition = (f'attachment; filename="statements-{account.id}.csv"; '

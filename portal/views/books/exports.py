@@ -1,6 +1,7 @@
 """仕訳の書き出し: the booked entries of a period as a file an accounting product imports, each
 export recorded; the past exports (downloaded again as they went out) and the entries that
 changed after going out."""
+import time
 from datetime import date, timedelta
 from urllib.parse import quote
 
@@ -15,10 +16,13 @@ from ...bookkeeping.formats import FORMATS, JournalFormatError, UnencodableError
 from ...dates import months_back, today_jst
 from ...db import get_session
 from ...forms_bookkeeping import ExportForm
-from ...models.vocabulary import ExportChange
+from ...models.vocabulary import AuditAction, ExportChange
+from ...notice_mail import report_long_task
+from ...services import audit
 from ...services.accounts import list_accounts
 from ...services.books import details, journal_export
 from ...services.books.common import BooksError, split_ids
+from ..acting import actor
 from ..http import see_other
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -170,8 +174,17 @@ def download():
     return _posted(_export)
 
 
-def _export(form, accounts, fmt, query, _entries):
+def _journal_exported(fmt, start: date, end: date, entries: int, again: bool = False) -> None:
+    audit.record(get_session(), g.office_id, actor(), AuditAction.JOURNAL_EXPORTED,
+                 target=f"{fmt.key} {start:%Y-%m-%d}..{end:%Y-%m-%d}",
+                 detail=f"entries: {entries}" + (", downloaded again" if again else ""))
+
+
+def _export(form, accounts, fmt, query, entries):
+    started = time.monotonic()
     db = get_session()
+    # Added first: export_journal's commit writes it with the export, its rollbacks drop it.
+    _journal_exported(fmt, query["period_from"], query["period_to"], len(entries))
     try:
         done = journal_export.export_journal(db, g.office_id, format_key=fmt.key, user_id=current_user.id,
                                              kinds=fmt.kinds, check=fmt.check, **query)
@@ -181,7 +194,9 @@ def _export(form, accounts, fmt, query, _entries):
     except BooksError as exc:
         db.rollback()
         return _page(form, accounts, 400, error=labels.books_error(exc))
-    return _download(fmt, done.entries, query["period_from"], query["period_to"])
+    answer = _download(fmt, done.entries, query["period_from"], query["period_to"])
+    report_long_task("export", done.export.id, started, g.office_id, {"entries": len(done.entries)})
+    return answer
 
 
 @bp.get("/<int:export_id>/file")
@@ -202,4 +217,6 @@ def again(export_id: int):
     except JournalFormatError as exc:
         flash(_format_error(exc), "error")
         return see_other("books.exports.index")
+    _journal_exported(fmt, *copy.period, len(copy.entries), again=True)
+    get_session().commit()  # nothing else is written by a download again
     return _download(fmt, copy.entries, *copy.period)
