@@ -16,9 +16,19 @@ from playwright.sync_api import Page, expect
 from sqlmodel import select
 
 from portal.dates import utcnow
-from portal.models import Account, BookEntry, BookRule, BookTitle, RemoteAccount, Statement, SyncRun
+from portal.models import (
+    Account,
+    BookEntry,
+    BookRule,
+    BookTitle,
+    Membership,
+    RemoteAccount,
+    Statement,
+    SyncRun,
+)
 from portal.models.vocabulary import SyncState, SyncTrigger
 from tests.support.flows import PortalUser
+from tests.support.team import LINK_RE
 
 EMAIL, PASSWORD = "owner@example.jp", "correct horse 1"
 
@@ -144,6 +154,30 @@ def signed_in_pages(office: Office) -> Iterator[tuple[str, str]]:
         ("books-entry-undo", f"/books/entries/{e}/undo"),
         ("books-exports", "/books/exports"),
         ("books-reconcile", "/books/reconcile"),
+    ]
+    yield from team_pages(office)
+
+
+def team_pages(office: Office) -> Iterator[tuple[str, str]]:
+    """The members pages with a pending invitation (no mail here: its link is on the page),
+    the owner's own role and removal pages, the audit log, the offices, the mail settings."""
+    user = office.user
+    page = user.post("/office/members/invite", {"csrf_token": user.token("/office/members"),
+                                                "email": "keiri@example.jp", "role": "bookkeeper"})
+    assert page.status_code == 200, page.text
+    invitation = LINK_RE.search(page.text).group(1)
+    with office.db() as s:
+        office_id = s.get(Account, office.synced).office_id
+        mine = s.exec(select(Membership.id).where(Membership.office_id == office_id)).one()
+    yield from [
+        ("members", "/office/members"),
+        ("member-role", f"/office/members/{mine}/role"),
+        ("member-remove", f"/office/members/{mine}/remove"),
+        ("audit", "/office/audit"),
+        ("offices", "/offices/"),
+        ("offices-new", "/offices/new"),
+        ("notices", "/account/notifications"),
+        ("invitation-other-address", invitation),
     ]
 
 

@@ -21,6 +21,7 @@ from sqlmodel import select
 from portal.dates import utcnow
 from portal.models import Account, BankConnection, RemoteAccount
 from tests.browser.conftest import Shots
+from tests.browser.test_accessibility import FAILING_IMPACTS, axe_violations
 from tests.support.flows import PortalUser, wait_for
 from tests.support.live_portal import serve_portal
 from tests.support.mailbox import start_mailbox
@@ -92,9 +93,15 @@ def invitation_link(mailbox, email: str) -> str:
     return LINK_RE.search(mail.get_body(preferencelist=("plain",)).get_content()).group(0)
 
 
+def assert_accessible(page: Page, where: str) -> None:
+    found = axe_violations(page, where)
+    assert not [v for v in found if v.split("] ", 1)[1].split(" ", 1)[0] in FAILING_IMPACTS], found
+
+
 def join_with_new_password(page: Page, link: str) -> None:
     page.goto(link)
     expect(page.get_by_role("heading", name="事業所への招待")).to_be_visible()
+    assert_accessible(page, "invitation")
     page.get_by_label("パスワード", exact=True).fill(MEMBER_PASSWORD)
     page.get_by_label("パスワード(確認)").fill(MEMBER_PASSWORD)
     page.get_by_role("button", name="参加する").click()
@@ -133,6 +140,7 @@ def test_an_owner_invites_a_bookkeeper_and_a_viewer(page: Page, browser, browser
     expect(keiri.get_by_role("link", name="口座設定")).to_have_count(0)
     expect_forbidden(keiri, f"{portal.url}/accounts/{account_id}/settings")
     expect_forbidden(keiri, f"{portal.url}/accounts/new")
+    assert_accessible(keiri, "forbidden")
     expect_forbidden(keiri, f"{portal.url}/office/members")
     context.close()
 
@@ -206,6 +214,7 @@ def test_an_accountant_moves_between_three_offices(page: Page, portal, db, mailb
     yamada_row = table.locator("tbody tr", has_text="山田商店")
     expect(yamada_row.locator("td").nth(2)).to_have_text("1")  # expiring within 30 days
     shots(43, "overview")
+    assert_accessible(page, "overview")
     # A figure goes into its office, on the page it counts.
     table.locator("tbody tr", has_text="佐藤工務店").locator("td").nth(1).get_by_role("button").click()
     expect(page.get_by_role("heading", name="口座の一覧・登録")).to_be_visible()
