@@ -19,7 +19,9 @@ from tests.support.sandbox_server import ROOT, start_sandbox
 from tests.unit.banks.test_rate_gate import REDIS_URL, _redis_answers
 
 BANK = "0310"
-LIMIT = {"requests": 10, "per_seconds": 1}
+# The gate's slack for a late thread is half the headroom of the window (10 % of 2 s: 100 ms):
+# wide enough for a thread delayed by a machine running the whole suite around this test.
+LIMIT = {"requests": 20, "per_seconds": 2}
 WORKERS, THREADS, CALLS = 4, 4, 4  # processes, sync threads in each, calls per thread
 
 
