@@ -29,6 +29,7 @@ class Open(StrEnum):
     """Needs that are not a permission in an office."""
     PUBLIC = "public"  # no sign-in (log in, sign up, the invitation link, unsubscribe)
     SIGNED_IN = "signed_in"  # any signed-in user, for their own things (password, offices)
+    API = "api"  # Tsunagu's API: a bearer token of an office with scopes (portal/api/), no cookie
 
 
 GRANTS: dict[Role, frozenset[Can]] = {
@@ -53,7 +54,10 @@ ROUTES: dict[str, Can | Open] = {
     "two_factor.office_requirement": Can.OWN,
     "offices": Open.SIGNED_IN,  # the switcher and the overview of the user's own offices
     "notices": Open.SIGNED_IN,  # the user's own mail settings
+    "api": Open.API,
     "office.members": Can.MEMBERS,
+    "office.api_tokens": Can.MEMBERS,
+    "office.webhooks": Can.MEMBERS,
     "office.audit": Can.MEMBERS,
     "home": Can.READ,
     "reauth.index": Can.READ,
@@ -117,8 +121,8 @@ def check_request():
         return None  # no route: the 404 or 405 Flask is about to answer
     if need is None:
         return "forbidden"
-    if need is Open.PUBLIC:
-        return None
+    if need in (Open.PUBLIC, Open.API):
+        return None  # the API's blueprint checks its token and scopes before any view
     if not current_user.is_authenticated:
         return "login"
     if need is Open.SIGNED_IN:

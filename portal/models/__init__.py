@@ -1,4 +1,5 @@
 """All tables. Import from here so Alembic and the app see the same metadata."""
+from .api import ApiToken, StatementChange, WebhookDelivery, WebhookEndpoint
 from .bank_rate import BankRateSlot as BankRateSlot  # re-exported
 from .banking import Account, BankConnection, RemoteAccount
 from .books import (
@@ -87,4 +88,8 @@ __all__ = [
     "NoticeOptOut",
     "NoticeState",
     "Role",
+    "ApiToken",
+    "StatementChange",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -161,3 +161,18 @@ class NoticeState(StrEnum):
     SENDING = "sending"  # claimed by one process under a lease
     SENT = "sent"
     FAILED = "failed"  # gave up after NOTICE_MAX_ATTEMPTS
+
+
+class ChangeKind(StrEnum):
+    """What happened to a statement, as the change feed (/api/v1/statements/sync) tells it."""
+    ADDED = "added"
+    MODIFIED = "modified"  # its fields, memo or booking
+    REMOVED = "removed"
+
+
+class DeliveryState(StrEnum):
+    """A webhook delivery."""
+    PENDING = "pending"  # waiting for its (next) attempt
+    SENDING = "sending"  # claimed by one process under a lease
+    DELIVERED = "delivered"  # answered 2xx
+    FAILED = "failed"  # given up after its retries

@@ -77,11 +77,17 @@ def test_deleting_an_account_removes_all_of_it_and_nothing_of_another(app, db, a
     assert resp.status_code == 303 and resp.headers["Location"] == "/"
     assert "口座「消す口座」を削除しました。" in text(client.get("/"))
 
-    assert counts(db, gone) == {t: 0 for t in mine}
+    gone_counts = counts(db, gone)
+    # The change feed keeps the account's changes and adds one 'removed' per statement gone,
+    # for API clients to learn it.
+    assert gone_counts.pop("statement_change") == mine["statement_change"] + mine["statement"]
+    assert gone_counts == {t: 0 for t in mine if t != "statement_change"}
     assert counts(db, kept) == theirs
     after = counts(db)
     # The one row deleting adds: the office's audit log says who deleted which account.
     assert after.pop("audit_event") == total.pop("audit_event") + 1
+    assert after.pop("statement_change") == total.pop("statement_change") + mine["statement"]
+    mine.pop("statement_change")
     assert after == {t: n - mine.get(t, 0) for t, n in total.items()}
     assert ledger(db, kept) == kept_ledger and s_account(db, kept) == kept_account
     assert client.get(f"/accounts/{gone}/statements").status_code == 404
