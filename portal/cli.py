@@ -1,5 +1,6 @@
 """Command-line tools: `flask db upgrade`, `flask tokens rotate-key`, `flask sync run-pending`,
-`flask worker` (alias `flask sync worker`), `flask scheduler`, `flask notices run`.
+`flask worker` (alias `flask sync worker`), `flask scheduler`, `flask notices run`,
+`flask webhooks deliver`.
 
 Only `worker` and `scheduler` start background work; the other commands start none."""
 import click
@@ -94,6 +95,20 @@ def init_app(app: Flask) -> None:
 
         added, sent = run_once(current_app._get_current_object())
         click.echo(f"{added} notices added, {sent} mails sent")
+
+    @app.cli.group("webhooks")
+    def webhooks_group():
+        """Webhook deliveries."""
+
+    @webhooks_group.command("deliver")
+    def webhooks_deliver_cmd():
+        """Add the consent events due, then send the due deliveries, once (any number at once
+        is safe)."""
+        from .webhook_delivery import deliver_due, scan_consents
+
+        app_ = current_app._get_current_object()
+        added = scan_consents(app_)
+        click.echo(f"{added} consent events added, {deliver_due(app_)} deliveries sent")
 
     @app.cli.group("files")
     def files_group():

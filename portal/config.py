@@ -70,6 +70,13 @@ DEFAULTS = {
     "LONG_TASK_SECONDS": 60,  # an import or export taking longer mails its user when done
     "NOTICE_CHECK_SECONDS": 300,  # how often consents and syncs are checked for mails to send
     "NOTICE_MAX_ATTEMPTS": 5,  # a mail the SMTP server keeps refusing is given up after this
+    # Tsunagu's API (/api/v1) and webhooks.
+    "API_RATE_LIMIT": "120 per minute",  # per token
+    "WEBHOOK_ALLOW_PRIVATE": False,  # True: targets on loopback/private networks (a lab only)
+    "WEBHOOK_CHECK_SECONDS": 10,  # how often due deliveries are sent
+    "WEBHOOK_DISABLE_AFTER": 5,  # deliveries given up in a row before an endpoint is switched off
+    "WEBHOOK_TIMEOUT_SECONDS": 10,
+    "WEBHOOK_LEASE_SECONDS": 120,
     "RUN_MIGRATIONS_ON_START": True,
     "PROXY_FIX": False,
     "BANK_HTTP_TIMEOUT": 15.0,

@@ -190,6 +190,17 @@ def make_scheduler(app: Flask) -> tuple[BackgroundScheduler, Leadership]:
 
         run_once(app)
 
+    def webhook_deliveries():
+        # In every scheduler process too: deliveries are claimed under a lease.
+        from .webhook_delivery import deliver_due
+
+        deliver_due(app)
+
+    def webhook_consent_events():
+        from .webhook_delivery import scan_consents
+
+        scan_consents(app)
+
     scheduler = BackgroundScheduler(timezone="Asia/Tokyo")
     scheduler.add_job(scheduled_syncs, "cron", id="scheduled-syncs",
                       hour=app.config["SYNC_SCHEDULE_HOURS"], minute=app.config["SYNC_SCHEDULE_MINUTE"],
@@ -198,6 +209,12 @@ def make_scheduler(app: Flask) -> tuple[BackgroundScheduler, Leadership]:
                       seconds=app.config["TOKEN_REFRESH_CHECK_SECONDS"], max_instances=1,
                       coalesce=True)
     scheduler.add_job(notices, "interval", id="notices",
+                      seconds=app.config.get("NOTICE_CHECK_SECONDS", 300), max_instances=1,
+                      coalesce=True)
+    scheduler.add_job(webhook_deliveries, "interval", id="webhooks",
+                      seconds=app.config.get("WEBHOOK_CHECK_SECONDS", 10), max_instances=1,
+                      coalesce=True)
+    scheduler.add_job(webhook_consent_events, "interval", id="webhook-consents",
                       seconds=app.config.get("NOTICE_CHECK_SECONDS", 300), max_instances=1,
                       coalesce=True)
     return scheduler, leadership

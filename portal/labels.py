@@ -78,11 +78,14 @@ _LABELS: dict[type[StrEnum], dict[str, object]] = {
         AuditAction.OFFICE_SWITCHED: _l("事業所を切り替えました"),
         AuditAction.STATEMENTS_EXPORTED: _l("明細を書き出しました"),
         AuditAction.JOURNAL_EXPORTED: _l("仕訳を書き出しました"),
-        AuditAction.TWO_FACTOR_POLICY: _l("2段階認証の必須設定を変更しました")},
+        AuditAction.TWO_FACTOR_POLICY: _l("2段階認証の必須設定を変更しました"),
+        AuditAction.API_TOKEN_CREATED: _l("APIトークンを作成しました"),
+        AuditAction.API_TOKEN_REVOKED: _l("APIトークンを無効にしました")},
     NoticeKind: {NoticeKind.CONSENT_EXPIRING: _l("銀行の認証の有効期限が近づいたとき"),
                  NoticeKind.CONSENT_ENDED: _l("銀行の認証が切れたとき・解除されたとき"),
                  NoticeKind.SYNC_FAILING: _l("同期が3回続けて失敗したとき"),
-                 NoticeKind.LONG_TASK_DONE: _l("時間のかかった取り込み・書き出しが終わったとき")},
+                 NoticeKind.LONG_TASK_DONE: _l("時間のかかった取り込み・書き出しが終わったとき"),
+                 NoticeKind.WEBHOOK_DISABLED: _l("Webhookが自動で無効になったとき")},
 }
 
 # What each role may do, in the words of the members page (one line per role).

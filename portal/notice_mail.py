@@ -58,6 +58,8 @@ def _subject(kind: NoticeKind, data: dict) -> str:
         return _("【つなぐ】%(bank)sの認証の有効期限が近づいています", bank=data.get("bank", ""))
     if kind == NoticeKind.CONSENT_ENDED:
         return _("【つなぐ】%(bank)sの認証が切れました", bank=data.get("bank", ""))
+    if kind == NoticeKind.WEBHOOK_DISABLED:
+        return _("【つなぐ】Webhookの送信先を無効にしました")
     if kind == NoticeKind.SYNC_FAILING:
         return _("【つなぐ】%(account)sの同期が続けて失敗しています", account=data.get("account", ""))
     if data.get("task") == "import":
@@ -88,6 +90,9 @@ def compose(app: Flask, notice: Notice, user: User, office_name: str | None
         if data.get("account_id"):
             context["log_url"] = url_for("account.sync.log", account_id=data["account_id"],
                                          _external=True)
+        if data.get("endpoint_id"):
+            context["webhook_url"] = url_for("office.webhooks.show", endpoint_id=data["endpoint_id"],
+                                             _external=True)
         subject = _subject(kind, data)
         text = render_template(f"mail/notice_{kind}.txt", subject=subject, **context)
         html = render_template(f"mail/notice_{kind}.html", subject=subject, **context)

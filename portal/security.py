@@ -29,7 +29,7 @@ def init_app(app) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.headers.get("HX-Request") or (
+        if request.blueprint == "api" or request.headers.get("HX-Request") or (
                 request.endpoint != "static" and current_user.is_authenticated):
             # A signed-in page (statements, balances, the CSV export) must not be kept by the
             # browser or a proxy: after logout, the back button or a shared PC would show it.

@@ -31,6 +31,9 @@ class Statement(SQLModel, table=True):
         # An import's rows (undo, counts); rows from the bank carry none and stay out of it.
         Index("ix_statement_import_id", "import_id", sqlite_where=text("import_id IS NOT NULL"),
               postgresql_where=text("import_id IS NOT NULL")),
+        # SQLite would give a deleted newest row's id to the next row; the change feed names
+        # statements by id, so an id must never come back (PostgreSQL's sequence never does).
+        {"sqlite_autoincrement": True},
     )
     id: int | None = Field(default=None, primary_key=True)
     office_id: int = Field(foreign_key="office.id")

@@ -146,6 +146,10 @@ class AuditAction(StrEnum):
     STATEMENTS_EXPORTED = "statements_exported"
     JOURNAL_EXPORTED = "journal_exported"
     TWO_FACTOR_POLICY = "two_factor_policy"
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_DELETED = "webhook_deleted"
+    API_TOKEN_CREATED = "api_token_created"  # noqa: S105 (a word, not a secret)
+    API_TOKEN_REVOKED = "api_token_revoked"  # noqa: S105
 
 
 class NoticeKind(StrEnum):
@@ -154,6 +158,7 @@ class NoticeKind(StrEnum):
     CONSENT_ENDED = "consent_ended"  # expired or revoked by the bank
     SYNC_FAILING = "sync_failing"  # three failed runs in a row
     LONG_TASK_DONE = "long_task_done"  # an import or export that took long
+    WEBHOOK_DISABLED = "webhook_disabled"  # an endpoint switched off after failures
 
 
 class NoticeState(StrEnum):

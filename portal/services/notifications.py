@@ -15,6 +15,7 @@ Who gets what: owners and admins of the office for consent and sync events (the 
 can renew a consent or fix an account); the member who started it for a long task.
 """
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, or_, update
@@ -117,10 +118,20 @@ def _consent_payload(conn: BankConnection, accounts: list[Account]) -> dict:
             "expires": _day(conn.consent_expires_at).isoformat() if conn.consent_expires_at else None}
 
 
-def _scan_consents(session: Session, now: datetime) -> int:
+@dataclass
+class ConsentEvent:
+    office_id: int
+    connection_id: int
+    accounts: list[Account]
+    kind: NoticeKind  # CONSENT_EXPIRING or CONSENT_ENDED
+    key: str
+    payload: dict
+
+
+def consent_events(session: Session, now: datetime) -> list[ConsentEvent]:
     """Active consents ending within the largest threshold, and consents that ended lately
     (past their end, or stopped by the bank: REAUTH_REQUIRED). A consent a member ended
-    (REVOKED, "disconnected") is no news to its office."""
+    (REVOKED, "disconnected") is no news to its office. Mails and webhooks both use this."""
     recent = now - timedelta(days=ENDED_RECENT_DAYS)
     conns = list(session.exec(select(BankConnection).where(or_(
         and_(BankConnection.state == ConnectionState.ACTIVE,
@@ -130,10 +141,9 @@ def _scan_consents(session: Session, now: datetime) -> int:
              or_(BankConnection.state_reason.is_(None), BankConnection.state_reason != "disconnected"),
              BankConnection.updated_at >= recent)))))
     if not conns:
-        return 0
+        return []
     accounts = _accounts_by_connection(session, [c.id for c in conns])
-    managers = _managers(session, [c.office_id for c in conns])
-    added = 0
+    events = []
     for conn in conns:
         if not accounts.get(conn.id):
             continue  # a consent no account uses any more: nothing to renew
@@ -153,9 +163,15 @@ def _scan_consents(session: Session, now: datetime) -> int:
                                  else conn.state_reason or str(conn.state))
             key = f"consent-ended:{conn.id}:{expiry}"
             kind = NoticeKind.CONSENT_ENDED
-        added += enqueue(session, user_ids=managers.get(conn.office_id, []),
-                         office_id=conn.office_id, kind=kind, event_key=key, payload=payload)
-    return added
+        events.append(ConsentEvent(conn.office_id, conn.id, accounts[conn.id], kind, key, payload))
+    return events
+
+
+def _scan_consents(session: Session, now: datetime) -> int:
+    events = consent_events(session, now)
+    managers = _managers(session, [e.office_id for e in events]) if events else {}
+    return sum(enqueue(session, user_ids=managers.get(e.office_id, []), office_id=e.office_id,
+                       kind=e.kind, event_key=e.key, payload=e.payload) for e in events)
 
 
 def _naive_like(stored: datetime, now: datetime) -> datetime:

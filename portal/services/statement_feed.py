@@ -7,8 +7,8 @@ The changes are rows of statement_change, written by triggers on statement and b
 - PostgreSQL hands out ids when rows are written, not when they commit: a transaction that
   started earlier can commit later with smaller ids. Each change therefore carries its
   transaction id, the feed orders by (txid, id), and it reads only changes of transactions
-  older than the oldest one still running (pg_snapshot_xmin): those have all ended, and any
-  change committed later sorts after every cursor handed out before. A client paging while
+  older than the oldest one of this database still running (_HORIZON_SQL): those have all
+  ended, and any change committed later sorts after every cursor handed out before. A client paging while
   syncs write is never skipped past a change, and never sees one twice.
 
 A cursor is opaque to clients: "v1.<txid>.<id>" in URL-safe base64.
@@ -64,9 +64,24 @@ def decode(cursor: str | None) -> tuple[int, int]:
     return position
 
 
+# The oldest transaction running when this statement's snapshot was taken that may write to
+# this database, else the snapshot's xmax: every change below it has ended and is visible.
+# Transactions known to run in another database of the server (pg_stat_activity, read in the
+# same statement) are left out, so they do not hold the feed back; one that ended between the
+# snapshot and that read, or whose database the role may not see, counts: the feed waits.
+_HORIZON_SQL = """(SELECT COALESCE(MIN(x::text::bigint),
+                         pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+   FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+   WHERE NOT EXISTS (
+     SELECT 1 FROM pg_stat_activity a
+     WHERE a.backend_xid IS NOT NULL AND a.datname IS NOT NULL
+       AND a.datname <> current_database()
+       AND a.backend_xid::text::bigint = x::text::bigint % 4294967296))"""
+
+
 def _horizon():
-    """PostgreSQL: the oldest transaction still running; every change below it has ended."""
-    return literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint", BigInteger)
+    """PostgreSQL: every change with a transaction id below this has ended."""
+    return literal_column(_HORIZON_SQL, BigInteger)
 
 
 def page(session: Session, office_id: int, cursor: str | None, count: int = 100) -> FeedPage:

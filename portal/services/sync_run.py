@@ -33,7 +33,7 @@ from ..db import session_scope
 from ..models import Account, BankConnection, RemoteAccount, SyncRun
 from ..models.vocabulary import ConnectionState, StatementSource, SyncState, SyncTrigger
 from . import accounts as accounts_svc
-from . import balances, call_budget, ledger_stats, sync_queue
+from . import balances, call_budget, ledger_stats, sync_queue, webhooks
 from .connections import access_token, mark_reauth
 from .cutover.apply import apply_api_page
 from .statements import days_with_rows, insert_statements
@@ -337,7 +337,23 @@ def _finish(session: Session, ctx: SyncContext, run: SyncRun, account: Account, 
     account.sync_state = state
     account.sync_error_code = code
     run.lease_owner = run.lease_expires_at = None
+    _emit_webhooks(session, run, account)
     session.commit()
+
+
+def _emit_webhooks(session: Session, run: SyncRun, account: Account) -> None:
+    """The run's webhook events, in the transaction that ends it: they exist iff it ended."""
+    data = {"office_id": account.office_id, "account_id": account.id, "account_name": account.name,
+            "run_id": run.id, "added": run.added or 0}
+    if run.state == SyncState.DONE:
+        webhooks.emit(session, account.office_id, "sync.completed", data, f"sync-run:{run.id}",
+                      run.finished_at)
+        if run.added:
+            webhooks.emit(session, account.office_id, "statements.added", data,
+                          f"statements-added:{run.id}", run.finished_at)
+    elif run.state == SyncState.FAILED:
+        webhooks.emit(session, account.office_id, "sync.failed", {**data, "error_code": run.error_code},
+                      f"sync-run:{run.id}", run.finished_at)
 
 
 def _retry_later(session: Session, ctx: SyncContext, run: SyncRun, account: Account, exc,

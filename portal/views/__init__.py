@@ -2,6 +2,7 @@
 
 
 def register_blueprints(app) -> None:
+    from ..api import views as api
     from . import (
         account,
         account_security,
@@ -20,5 +21,5 @@ def register_blueprints(app) -> None:
     )
 
     for module in (sign_in, home, accounts, oauth_callback, reauth, account, account_security,
-                   password_reset, two_factor, books, office, offices, invitations, notices):
+                   password_reset, two_factor, books, office, offices, invitations, notices, api):
         app.register_blueprint(module.bp)

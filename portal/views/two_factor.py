@@ -31,7 +31,8 @@ def _cipher():
 
 @bp.before_app_request
 def _required_by_office():
-    if (request.endpoint in _OPEN_WHILE_REQUIRED or not current_user.is_authenticated
+    if (request.endpoint in _OPEN_WHILE_REQUIRED or request.blueprint == "api"
+            or not current_user.is_authenticated
             or current_user.two_factor or not current_user.two_factor_required):
         return None
     target = url_for("two_factor.setup")

@@ -131,7 +131,7 @@ def test_the_settings_page_saves_each_kind(db, app):
     assert saved.status_code == 303
     with db() as s:
         off = notifications.opted_out(s, office.users["owner@example.jp"])
-    assert off == {NoticeKind.CONSENT_ENDED, NoticeKind.SYNC_FAILING}
+    assert off == {NoticeKind.CONSENT_ENDED, NoticeKind.SYNC_FAILING, NoticeKind.WEBHOOK_DISABLED}
     page = auth.client.get("/account/notifications").get_data(as_text=True)
     assert page.count("checked") == 2
     assert auth.client.post("/account/notifications", data={"kind": []}).status_code == 400  # CSRF

@@ -74,7 +74,8 @@ def case_id(case) -> str:
 
 def allows(role: Role, endpoint: str) -> bool:
     need = need_of(endpoint)
-    return need is Open.SIGNED_IN or need is Open.PUBLIC or need in GRANTS[role]
+    # Open.API: the API's own pages (its docs) and token-checked routes, open to every role.
+    return need in (Open.SIGNED_IN, Open.PUBLIC, Open.API) or need in GRANTS[role]
 
 
 class World:

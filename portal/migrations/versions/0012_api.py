@@ -180,6 +180,12 @@ def upgrade() -> None:
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.create_index('ix_webhook_delivery_due', ['state', 'next_attempt_at'], unique=False)
         batch_op.create_index('ix_webhook_delivery_endpoint', ['endpoint_id', 'id'], unique=False)
+    if not _postgres():
+        # AUTOINCREMENT: a deleted newest statement's id is never given again (the feed names
+        # statements by id). SQLite cannot alter that: the table is copied, before the triggers.
+        with op.batch_alter_table("statement", recreate="always",
+                                  table_kwargs={"sqlite_autoincrement": True}):
+            pass
     _run(POSTGRES_TRIGGERS if _postgres() else SQLITE_TRIGGERS)
     # The statements kept so far are where every feed starts: one 'added' each, in id order.
     op.execute("INSERT INTO statement_change (office_id, account_id, statement_id, kind, txid) "

@@ -5,7 +5,7 @@ from flask import Blueprint
 bp = Blueprint("office", __name__, url_prefix="/office")
 
 # The children are attached once bp exists.
-from . import audit, members  # noqa: E402
+from . import api_tokens, audit, members, webhooks  # noqa: E402
 
-for _child in (members, audit):
+for _child in (members, audit, webhooks, api_tokens):
     bp.register_blueprint(_child.bp)
