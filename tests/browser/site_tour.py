@@ -178,6 +178,9 @@ def team_pages(office: Office) -> Iterator[tuple[str, str]]:
         ("offices-new", "/offices/new"),
         ("notices", "/account/notifications"),
         ("invitation-other-address", invitation),
+        ("api-tokens", "/office/api-tokens"),
+        ("webhooks", "/office/webhooks"),
+        ("api-docs", "/api/v1/docs"),
     ]
 
 
