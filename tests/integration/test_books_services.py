@@ -394,3 +394,20 @@ def test_the_inbox_count_stops_where_it_is_told(s):
     assert inbox.unbooked_count(s, office_id, up_to=3) == 4  # "more than 3"
     assert inbox.unbooked_count(s, office_id, up_to=10) == 7
     assert inbox.unbooked_count(s, office_id, a, up_to=10) == 6
+
+
+def test_a_statement_of_zero_yen_is_refused_by_name_and_left_by_book_all(s):
+    office_id, (bank, _cash) = office(s)
+    zero, fee = add(s, bank, 3, 0, "利息"), add(s, bank, 4, -110, "手数料")
+    for act in (lambda: booking.skip(s, office_id, zero),
+                lambda: booking.confirm(s, office_id, zero, Suggestion(title_id=title(s, office_id, "雑費").id))):
+        with pytest.raises(BooksError) as refused:
+            act()
+        assert refused.value.code == "zero_amount"
+    s.rollback()
+    result = booking.confirm_many(s, office_id, [zero, fee], edits={
+        zero: Suggestion(title_id=title(s, office_id, "雑費").id),
+        fee: Suggestion(title_id=title(s, office_id, "支払手数料").id)})
+    assert [line.statement_id for e in result.entries for line in s.exec(
+        select(BookLine).where(BookLine.entry_id == e.id))] == [fee]
+    assert zero in result.left

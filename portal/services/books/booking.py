@@ -42,6 +42,8 @@ def _statement(session: Session, office_id: int, statement_id: int) -> Statement
     if session.exec(select(BookLine.id).where(BookLine.office_id == office_id,
                                               BookLine.statement_id == statement_id)).first():
         raise BooksError("already_booked", N_("この明細はすでに処理済みです。"))
+    if statement.amount == 0:  # no direction, nothing to book: said, not a failed insert
+        raise BooksError("zero_amount", N_("金額が0円の明細は記帳できません。"))
     return statement
 
 
@@ -134,7 +136,7 @@ def confirm_many(session: Session, office_id: int, statement_ids: Iterable[int],
                                                      Statement.id.in_(ids))))
     taken = set(session.exec(select(BookLine.statement_id).where(
         BookLine.office_id == office_id, BookLine.statement_id.in_(ids))))
-    by_id = {s.id: s for s in rows if s.id not in taken}
+    by_id = {s.id: s for s in rows if s.id not in taken and s.amount != 0}  # 0円: left
     partners = transfer_partners(session, office_id, [s for s in by_id.values() if s.id not in edits])
     suggestions = suggestions_for(session, office_id, [s for s in by_id.values() if s.id not in partners])
     entries, left, done = [], [], set()
