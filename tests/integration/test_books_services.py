@@ -399,8 +399,8 @@ def test_the_inbox_count_stops_where_it_is_told(s):
 def test_a_statement_of_zero_yen_is_refused_by_name_and_left_by_book_all(s):
     office_id, (bank, _cash) = office(s)
     zero, fee = add(s, bank, 3, 0, "利息"), add(s, bank, 4, -110, "手数料")
-    for act in (lambda: booking.skip(s, office_id, zero),
-                lambda: booking.confirm(s, office_id, zero, Suggestion(title_id=title(s, office_id, "雑費").id))):
+    misc = Suggestion(title_id=title(s, office_id, "雑費").id)
+    for act in (lambda: booking.skip(s, office_id, zero), lambda: booking.confirm(s, office_id, zero, misc)):
         with pytest.raises(BooksError) as refused:
             act()
         assert refused.value.code == "zero_amount"
