@@ -16,6 +16,7 @@ from sqlmodel import Session
 from portal import create_app
 from tests.support.auth import Auth
 from tests.support.live_portal import serve_portal
+from tests.support.mailbox import start_mailbox
 from tests.support.portal_config import portal_config
 from tests.support.sandbox_server import start_sandbox
 
@@ -52,6 +53,14 @@ def client(app):
 @pytest.fixture
 def auth(client):
     return Auth(client)
+
+
+@pytest.fixture
+def mailbox():
+    """A real SMTP server (aiosmtpd) on a free port; `.settings()` points a portal at it."""
+    box, controller = start_mailbox()
+    yield box
+    controller.stop()
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,6 @@ from tests.browser.conftest import Shots
 from tests.browser.test_accessibility import FAILING_IMPACTS, axe_violations
 from tests.support.flows import PortalUser, wait_for
 from tests.support.live_portal import serve_portal
-from tests.support.mailbox import start_mailbox
 from tests.support.notice_runs import run_notices_together
 from tests.support.team import LINK_RE
 
@@ -33,13 +32,6 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct horse 1"
 MEMBER_PASSWORD = "orange kettle ride 42"
 FORBIDDEN = "この操作を行う権限がありません"
-
-
-@pytest.fixture
-def mailbox():
-    box, controller = start_mailbox()
-    yield box
-    controller.stop()
 
 
 @pytest.fixture

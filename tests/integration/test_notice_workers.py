@@ -7,17 +7,9 @@ from portal import create_app
 from portal.models import Notice
 from portal.models.vocabulary import NoticeState
 from tests.support import postgres
-from tests.support.mailbox import start_mailbox
 from tests.support.notice_office import MANAGERS, make_office
 from tests.support.notice_runs import run_notices_together
 from tests.support.portal_config import portal_config
-
-
-@pytest.fixture
-def mailbox():
-    box, controller = start_mailbox()
-    yield box
-    controller.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

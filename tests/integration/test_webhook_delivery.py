@@ -23,7 +23,6 @@ from portal.services.audit import SYSTEM
 from portal.webhook_delivery import deliver_due
 from tests.integration.test_consent_expiry import link
 from tests.support.flows import PortalUser, wait_for
-from tests.support.mailbox import start_mailbox
 from tests.support.notice_office import MANAGERS, make_office
 from tests.support.portal_config import portal_config
 
@@ -94,13 +93,6 @@ def test_a_sync_sends_a_signed_sync_completed(live_portal, sandbox, db, receiver
         assert delivered.response_ms is not None and delivered.attempts == 1
     log = user.http.get(f"/office/webhooks/{delivered.endpoint_id}").text
     assert "sync.completed" in log and "204" in log
-
-
-@pytest.fixture
-def mailbox():
-    box, controller = start_mailbox()
-    yield box
-    controller.stop()
 
 
 @pytest.fixture

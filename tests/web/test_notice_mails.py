@@ -13,16 +13,8 @@ from portal.models.vocabulary import NoticeKind, NoticeState, SyncState, SyncTri
 from portal.notice_mail import run_once, unsubscribe_token
 from portal.services import notifications, passwords
 from tests.support.auth import Auth
-from tests.support.mailbox import start_mailbox
 from tests.support.notice_office import ACCOUNT_NAMES, MANAGERS, MEMBERS, make_office
 from tests.support.portal_config import portal_config
-
-
-@pytest.fixture
-def mailbox():
-    box, controller = start_mailbox()
-    yield box
-    controller.stop()
 
 
 @pytest.fixture

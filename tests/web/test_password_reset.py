@@ -12,17 +12,9 @@ from portal.dates import utcnow
 from portal.models import PasswordReset
 from portal.services import users
 from tests.support.auth import Auth
-from tests.support.mailbox import start_mailbox
 from tests.support.portal_config import portal_config
 
 NEW = "river lantern 58"
-
-
-@pytest.fixture
-def mailbox():
-    box, controller = start_mailbox()
-    yield box
-    controller.stop()
 
 
 @pytest.fixture

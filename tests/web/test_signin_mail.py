@@ -10,15 +10,7 @@ from portal import create_app
 from portal.models import PendingSignup, User
 from portal.services import users
 from tests.support.auth import Auth
-from tests.support.mailbox import start_mailbox
 from tests.support.portal_config import portal_config
-
-
-@pytest.fixture
-def mailbox():
-    box, controller = start_mailbox()
-    yield box
-    controller.stop()
 
 
 @pytest.fixture

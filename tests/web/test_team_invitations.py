@@ -12,16 +12,8 @@ from portal.models import Invitation, Membership, Office, User
 from portal.models.vocabulary import Role
 from portal.services import users
 from tests.support.auth import Auth
-from tests.support.mailbox import start_mailbox
 from tests.support.portal_config import portal_config
 from tests.support.team import MEMBER_PASSWORD, accept, invite, join_as
-
-
-@pytest.fixture
-def mailbox():
-    box, controller = start_mailbox()
-    yield box
-    controller.stop()
 
 
 @pytest.fixture
