@@ -411,3 +411,4 @@ def test_a_statement_of_zero_yen_is_refused_by_name_and_left_by_book_all(s):
     assert [line.statement_id for e in result.entries for line in s.exec(
         select(BookLine).where(BookLine.entry_id == e.id))] == [fee]
     assert zero in result.left
+    assert zero not in [item.statement.id for item in inbox.inbox_page(s, office_id).items]

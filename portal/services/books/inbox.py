@@ -6,7 +6,7 @@ offered as one transfer, not two entries."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import exists, func
+from sqlalchemy import and_, exists, func
 from sqlmodel import Session, select
 
 from ...bookkeeping.entry import EntryKind
@@ -51,8 +51,9 @@ class InboxPage:
 
 
 def unbooked():
-    """The condition 'no booking holds this statement' (the unique index on statement_id)."""
-    return ~exists().where(BookLine.statement_id == Statement.id)
+    """The condition 'waiting to be booked': not 0 yen (nothing to book) and no booking holds
+    it (the unique index on statement_id)."""
+    return and_(Statement.amount != 0, ~exists().where(BookLine.statement_id == Statement.id))
 
 
 def inbox_page(session: Session, office_id: int, *, account_id: int | None = None,
