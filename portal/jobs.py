@@ -209,13 +209,13 @@ def make_scheduler(app: Flask) -> tuple[BackgroundScheduler, Leadership]:
                       seconds=app.config["TOKEN_REFRESH_CHECK_SECONDS"], max_instances=1,
                       coalesce=True)
     scheduler.add_job(notices, "interval", id="notices",
-                      seconds=app.config.get("NOTICE_CHECK_SECONDS", 300), max_instances=1,
+                      seconds=app.config["NOTICE_CHECK_SECONDS"], max_instances=1,
                       coalesce=True)
     scheduler.add_job(webhook_deliveries, "interval", id="webhooks",
-                      seconds=app.config.get("WEBHOOK_CHECK_SECONDS", 10), max_instances=1,
+                      seconds=app.config["WEBHOOK_CHECK_SECONDS"], max_instances=1,
                       coalesce=True)
     scheduler.add_job(webhook_consent_events, "interval", id="webhook-consents",
-                      seconds=app.config.get("NOTICE_CHECK_SECONDS", 300), max_instances=1,
+                      seconds=app.config["NOTICE_CHECK_SECONDS"], max_instances=1,
                       coalesce=True)
     return scheduler, leadership
 

@@ -109,7 +109,7 @@ def deliver_due(app: Flask, now=None) -> int:
         return 0
     engine = app.extensions["db_engine"]
     lease = float(app.config.get("NOTICE_LEASE_SECONDS", 300))
-    max_attempts = int(app.config.get("NOTICE_MAX_ATTEMPTS", 5))
+    max_attempts = int(app.config["NOTICE_MAX_ATTEMPTS"])
     sent = 0
     with app.app_context():
         while True:
@@ -164,7 +164,7 @@ def report_long_task(task: str, task_id: str | int, started: float, office_id: i
     """In a request that finished an import or export begun at `started` (time.monotonic()):
     a notice to its user when it took LONG_TASK_SECONDS or more. Never fails the request."""
     seconds = time.monotonic() - started
-    threshold = float(current_app.config.get("LONG_TASK_SECONDS", 60))
+    threshold = float(current_app.config["LONG_TASK_SECONDS"])
     if seconds < threshold or mailer.MailSettings.from_config(current_app.config) is None:
         return
     session = get_session()

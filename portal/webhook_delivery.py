@@ -70,7 +70,7 @@ def deliver_due(app: Flask, now: datetime | None = None, resolver: Resolver | No
     check against theirs."""
     resolver = resolver or resolver_of(app)
     engine = app.extensions["db_engine"]
-    lease = float(app.config.get("WEBHOOK_LEASE_SECONDS", 120))
+    lease = float(app.config["WEBHOOK_LEASE_SECONDS"])
     delivered = 0
     while True:
         with session_scope(engine) as session:
@@ -83,9 +83,9 @@ def deliver_due(app: Flask, now: datetime | None = None, resolver: Resolver | No
 
 def _deliver_one(app: Flask, engine, delivery_id: int, now: datetime | None, resolver: Resolver,
                  transport) -> int:
-    allow_private = bool(app.config.get("WEBHOOK_ALLOW_PRIVATE", False))
-    timeout = float(app.config.get("WEBHOOK_TIMEOUT_SECONDS", 10))
-    disable_after = int(app.config.get("WEBHOOK_DISABLE_AFTER", 5))
+    allow_private = bool(app.config["WEBHOOK_ALLOW_PRIVATE"])
+    timeout = float(app.config["WEBHOOK_TIMEOUT_SECONDS"])
+    disable_after = int(app.config["WEBHOOK_DISABLE_AFTER"])
     with session_scope(engine) as session:
         delivery = session.get(WebhookDelivery, delivery_id)
         endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)

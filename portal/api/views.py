@@ -73,7 +73,7 @@ def _spend(token_id: int) -> int | None:
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return None
     limiter = current_app.extensions["tsunagu_rate_limits"]
-    item = parse(current_app.config.get("API_RATE_LIMIT", "120 per minute"))
+    item = parse(current_app.config["API_RATE_LIMIT"])
     ids = (current_app.config.get("RATELIMIT_KEY_PREFIX", "tsunagu"), "api-token", str(token_id))
     if limiter.hit(item, *ids):
         return None
@@ -357,7 +357,7 @@ def create_webhook():
         row, secret = webhooks.create(
             get_session(), app.extensions["token_cipher"], _office(), url=body.url,
             description=body.description, events=body.events, actor=_actor(),
-            allow_private=bool(app.config.get("WEBHOOK_ALLOW_PRIVATE", False)),
+            allow_private=bool(app.config["WEBHOOK_ALLOW_PRIVATE"]),
             resolver=resolver_of(app))
     except webhooks.WebhookError as exc:
         get_session().rollback()

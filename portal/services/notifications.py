@@ -26,6 +26,7 @@ from ..dates import to_jst
 from ..models import Account, BankConnection, Membership, Notice, NoticeOptOut, SyncRun
 from ..models.vocabulary import ConnectionState, NoticeKind, NoticeState, Role, SyncState
 from .accounts import bank_name
+from .leased_claims import claim_due
 
 THRESHOLDS = (1, 7, 14)  # days before a consent ends
 RECIPIENT_ROLES = (Role.OWNER, Role.ADMIN)
@@ -258,24 +259,9 @@ def _due(now: datetime):
 def claim(session: Session, now: datetime, lease_seconds: float, limit: int = 50) -> list[int]:
     """Take up to `limit` due notices for this process under a lease; another process never
     gets the same row while the lease runs."""
-    until = now + timedelta(seconds=lease_seconds)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    query = select(Notice.id).where(_due(now)).order_by(Notice.id).limit(limit)
-    if postgres:
-        query = query.with_for_update(skip_locked=True)
-    claimed = []
-    for notice_id in list(session.exec(query)):
-        # The condition again: on SQLite two processes may have read the same ids; only the
-        # one whose update matched owns the row.
-        result = session.execute(update(Notice).where(Notice.id == notice_id, _due(now))
-                                 .values(state=NoticeState.SENDING, claimed_until=until,
-                                         attempts=Notice.attempts + 1))
-        if result.rowcount == 1:
-            claimed.append(notice_id)
-        if not postgres:
-            session.commit()  # SQLite: hold the write lock for one row at a time
-    session.commit()
-    return claimed
+    return claim_due(session, Notice, _due(now), limit=limit, values={
+        "state": NoticeState.SENDING, "claimed_until": now + timedelta(seconds=lease_seconds),
+        "attempts": Notice.attempts + 1})
 
 
 def mark_sent(session: Session, notice_id: int, now: datetime, note: str | None = None) -> None:

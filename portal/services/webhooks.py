@@ -30,6 +30,7 @@ from ..models import Membership
 from ..models.api import WebhookDelivery, WebhookEndpoint
 from ..models.vocabulary import AuditAction, DeliveryState, NoticeKind, Role
 from . import audit, notifications
+from .leased_claims import claim_due
 
 EVENTS = ("sync.completed", "sync.failed", "statements.added", "consent.expiring",
           "consent.expired")
@@ -254,23 +255,9 @@ def claim(session: Session, now: datetime, lease_seconds: float, limit: int = 20
     """Take up to `limit` due deliveries under a lease (a process that dies leaves a lease
     that runs out); no other process gets them while it runs. Deliveries of a disabled
     endpoint wait."""
-    until = now + timedelta(seconds=lease_seconds)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    query = select(WebhookDelivery.id).where(_due(now)).order_by(WebhookDelivery.id).limit(limit)
-    if postgres:
-        query = query.with_for_update(skip_locked=True)
-    claimed = []
-    for delivery_id in list(session.exec(query)):
-        # The condition again: on SQLite two processes may have read the same ids.
-        result = session.execute(update(WebhookDelivery).where(
-            WebhookDelivery.id == delivery_id, _due(now)).values(
-            state=DeliveryState.SENDING, claimed_until=until, attempts=WebhookDelivery.attempts + 1))
-        if result.rowcount == 1:
-            claimed.append(delivery_id)
-        if not postgres:
-            session.commit()
-    session.commit()
-    return claimed
+    return claim_due(session, WebhookDelivery, _due(now), limit=limit, values={
+        "state": DeliveryState.SENDING, "claimed_until": now + timedelta(seconds=lease_seconds),
+        "attempts": WebhookDelivery.attempts + 1})
 
 
 def mark_delivered(session: Session, delivery_id: int, now: datetime, status: int,

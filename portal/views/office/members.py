@@ -70,7 +70,7 @@ def invite():
         return _page(form, 400)
     session = get_session()
     office_id = current_user.office_id
-    days = current_app.config.get("INVITATION_DAYS", 7)
+    days = current_app.config["INVITATION_DAYS"]
     try:
         token = invitations.invite(session, office_id, _actor(), form.email.data,
                                    Role(form.role.data), timedelta(days=days))

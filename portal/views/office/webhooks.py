@@ -61,7 +61,7 @@ def create():
             get_session(), app.extensions["token_cipher"], current_user.office_id,
             url=form.url.data, description=form.description.data or "", events=form.events.data,
             actor=Actor(current_user.id, current_user.email),
-            allow_private=bool(app.config.get("WEBHOOK_ALLOW_PRIVATE", False)),
+            allow_private=bool(app.config["WEBHOOK_ALLOW_PRIVATE"]),
             resolver=resolver_of(app))
     except WebhookError as exc:
         get_session().rollback()
