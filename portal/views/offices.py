@@ -9,17 +9,15 @@ from ..forms_offices import NewOfficeForm, SwitchOfficeForm
 from ..labels import label
 from ..models.vocabulary import AuditAction, Role
 from ..services import audit, office_overview, offices
+from .acting import actor
 from .sign_in import _safe_next
 
 bp = Blueprint("offices", __name__, url_prefix="/offices")
 
 
-def _actor() -> audit.Actor:
-    return audit.Actor(current_user.id, current_user.email)
-
 
 def _log_switch(db, to_office_id: int, from_name: str | None) -> None:
-    audit.record(db, to_office_id, _actor(), AuditAction.OFFICE_SWITCHED, target=current_user.email,
+    audit.record(db, to_office_id, actor(), AuditAction.OFFICE_SWITCHED, target=current_user.email,
                  detail=from_name and f"from: {from_name}")
 
 

@@ -13,7 +13,7 @@ from ...dates import JST
 from ...db import get_session
 from ...forms import ConfirmForm
 from ...forms_api import SCOPE_LABELS, ApiTokenForm
-from ...services.audit import Actor
+from ..acting import actor
 from ..http import see_other
 
 bp = Blueprint("api_tokens", __name__)
@@ -42,7 +42,7 @@ def create():
         return _page(form, 400)
     expires = _end_of(form.expires_on.data) if form.expires_on.data else None
     token, row = tokens.create(get_session(), current_user.office_id,
-                               Actor(current_user.id, current_user.email), name=form.name.data,
+                               actor(), name=form.name.data,
                                scopes=[Scope(s) for s in form.scopes.data], expires_at=expires)
     body = render_template("office/api_token_created.html", token=token, row=row,
                            scope_labels=SCOPE_LABELS)
@@ -58,7 +58,7 @@ def revoke(token_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         tokens.revoke(session, current_user.office_id, token_id,
-                      Actor(current_user.id, current_user.email))
+                      actor())
         flash(_("APIトークン「%(name)s」を無効にしました。", name=row.name), "success")
         return see_other("office.api_tokens.index")
     return render_template("office/api_token_revoke.html", row=row, form=form,

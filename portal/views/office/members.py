@@ -16,18 +16,15 @@ from ...models import Office
 from ...models.vocabulary import Role
 from ...permissions import Can, role_can
 from ...services import invitations, members
-from ...services.audit import Actor
 from ...services.invitations import InvitationError
 from ...services.members import MemberError
 from .. import team_mail
+from ..acting import actor
 from ..http import see_other
 from ..sign_in import start_session
 
 bp = Blueprint("members", __name__)
 
-
-def _actor() -> Actor:
-    return Actor(current_user.id, current_user.email)
 
 
 def _error_text(code: str) -> str:
@@ -72,7 +69,7 @@ def invite():
     office_id = current_user.office_id
     days = current_app.config["INVITATION_DAYS"]
     try:
-        token = invitations.invite(session, office_id, _actor(), form.email.data,
+        token = invitations.invite(session, office_id, actor(), form.email.data,
                                    Role(form.role.data), timedelta(days=days))
     except InvitationError as exc:
         field = form.role if exc.code == "owner_only" else form.email
@@ -95,7 +92,7 @@ def invite():
 @bp.post("/invitations/<int:invitation_id>/revoke")
 def revoke(invitation_id: int):
     try:
-        gone = invitations.revoke(get_session(), current_user.office_id, _actor(), invitation_id)
+        gone = invitations.revoke(get_session(), current_user.office_id, actor(), invitation_id)
     except InvitationError as exc:
         if exc.code == "not_found":
             abort(404)
@@ -129,7 +126,7 @@ def role(membership_id: int):
     if error is None and form.validate_on_submit():
         new_role = Role(form.role.data)
         try:
-            members.change_role(get_session(), current_user.office_id, _actor(), membership_id,
+            members.change_role(get_session(), current_user.office_id, actor(), membership_id,
                                 new_role)
         except MemberError as exc:
             error = _error_text(exc.code)
@@ -150,7 +147,7 @@ def remove(membership_id: int):
     error = _refusal_ahead(member)
     if error is None and form.validate_on_submit():
         try:
-            members.remove(get_session(), current_user.office_id, _actor(), membership_id)
+            members.remove(get_session(), current_user.office_id, actor(), membership_id)
         except MemberError as exc:
             error = _error_text(exc.code)
         else:

@@ -10,9 +10,9 @@ from ...db import get_session
 from ...forms import ConfirmForm
 from ...forms_webhooks import DeliveryPageForm, EndpointForm
 from ...services import webhooks
-from ...services.audit import Actor
 from ...services.webhooks import WebhookError
 from ...webhook_delivery import resolver_of
+from ..acting import actor
 from ..http import see_other
 
 bp = Blueprint("webhooks", __name__)
@@ -60,7 +60,7 @@ def create():
         endpoint, secret = webhooks.create(
             get_session(), app.extensions["token_cipher"], current_user.office_id,
             url=form.url.data, description=form.description.data or "", events=form.events.data,
-            actor=Actor(current_user.id, current_user.email),
+            actor=actor(),
             allow_private=bool(app.config["WEBHOOK_ALLOW_PRIVATE"]),
             resolver=resolver_of(app))
     except WebhookError as exc:
@@ -128,7 +128,7 @@ def delete(endpoint_id: int):
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         webhooks.remove(get_session(), current_user.office_id, endpoint.id,
-                        Actor(current_user.id, current_user.email))
+                        actor())
         flash(_("送信先 %(url)s を削除しました。", url=endpoint.url), "success")
         return see_other("office.webhooks.index")
     return render_template("office/webhook_delete.html", endpoint=endpoint, form=form)
