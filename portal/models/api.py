@@ -1,7 +1,7 @@
 """Tsunagu's own API: tokens, the statement change feed behind /statements/sync, webhooks."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..dates import utcnow
@@ -26,12 +26,20 @@ class ApiToken(SQLModel, table=True):
 
 
 class StatementChange(SQLModel, table=True):
-    """Every change of a statement, written by database triggers (so no code path can forget
-    one): added, modified (its fields, its memo or its booking), removed. The feed reads them
-    in commit order: on PostgreSQL by (txid, id) below the oldest running transaction."""
+    """Every modification (its fields, its memo or its booking) and removal of a statement,
+    written by database triggers (so no code path can forget one). The feed reads them in
+    commit order: on PostgreSQL by (txid, id) below the oldest running transaction."""
 
     __tablename__ = "statement_change"
-    __table_args__ = (Index("ix_statement_change_office_order", "office_id", "txid", "id"),)
+    __table_args__ = (
+        # What the feed reads: modifications and removals (added statements are read from
+        # the statement table since migration 0013).
+        Index("ix_statement_change_edits", "office_id", "txid", "id",
+              sqlite_where=text("kind <> 'added'"), postgresql_where=text("kind <> 'added'")),
+        # 'added' rows written before 0013: only to place a cursor handed out before it.
+        Index("ix_statement_change_added", "office_id", "txid", "id",
+              sqlite_where=text("kind = 'added'"), postgresql_where=text("kind = 'added'")),
+    )
     id: int | None = Field(default=None, primary_key=True)
     office_id: int
     account_id: int

@@ -29,6 +29,8 @@ class Statement(SQLModel, table=True):
         # expression's GROUP BY description_norm read it alone (amount: direction and range).
         Index("ix_statement_office_norm", "office_id", "description_norm", "amount"),
         # An import's rows (undo, counts); rows from the bank carry none and stay out of it.
+        # The change feed reads added statements in (transaction, id) order per office.
+        Index("ix_statement_feed", "office_id", "txid", "id"),
         Index("ix_statement_import_id", "import_id", sqlite_where=text("import_id IS NOT NULL"),
               postgresql_where=text("import_id IS NOT NULL")),
         # SQLite would give a deleted newest row's id to the next row; the change feed names
@@ -53,6 +55,11 @@ class Statement(SQLModel, table=True):
     sync_run_id: int | None = Field(default=None, foreign_key="sync_run.id")
     import_id: int | None = Field(default=None, foreign_key="statement_import.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # The writing transaction's id on PostgreSQL (the column's default, set by migration
+    # 0013), 0 on SQLite, whose writers commit one at a time in id order. Never set by us:
+    # None leaves it to the database.
+    txid: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=False,
+                                                            server_default=text("0")))
 
 
 class StatementImport(SQLModel, table=True):

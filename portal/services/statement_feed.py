@@ -1,23 +1,33 @@
 """The statement change feed behind /api/v1/statements/sync: what was added, modified and
 removed in an office since a cursor, complete and in commit order.
 
-The changes are rows of statement_change, written by triggers on statement and book_line
-(migration 0012), so no code path can change a statement without it showing here. Order:
-- SQLite runs one writing transaction at a time, so ids are handed out in commit order.
+Two streams, each read in its own order and each with its own place in the cursor:
+- added: the statements themselves, by (txid, id) on the office's feed index. Reading them
+  from the ledger, not from a copy of each new row, keeps a sync's insert at one row per
+  statement (migration 0013);
+- edits: rows of statement_change (modified: fields, memo or booking; removed), written by
+  triggers on statement and book_line (migration 0012), so no code path can forget one.
+Order within a stream:
+- SQLite runs one writing transaction at a time, so ids are handed out in commit order
+  (txid is 0 throughout).
 - PostgreSQL hands out ids when rows are written, not when they commit: a transaction that
-  started earlier can commit later with smaller ids. Each change therefore carries its
-  transaction id, the feed orders by (txid, id), and it reads only changes of transactions
-  older than the oldest one of this database still running (_HORIZON_SQL): those have all
-  ended, and any change committed later sorts after every cursor handed out before. A client paging while
-  syncs write is never skipped past a change, and never sees one twice.
+  started earlier can commit later with smaller ids. Each row therefore carries its
+  transaction id, a stream is read by (txid, id), and only rows of transactions older than
+  the oldest one of this database still running are read (_HORIZON_SQL): those have all
+  ended, and any row committed later sorts after every cursor handed out before.
+A page merges the two by (txid, added first, id), read below one horizon, so a statement's
+addition always comes before its edits. A client paging while syncs write is never skipped
+past a change, and never sees one twice.
 
-A cursor is opaque to clients: "v1.<txid>.<id>" in URL-safe base64.
+A cursor is opaque to clients: "v2.<txid>.<id>.<txid>.<id>" (added, edits) in URL-safe
+base64. "v1.<txid>.<id>", a place in the single stream of before 0013, is still taken.
 """
 import base64
 import binascii
+import heapq
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, exists, literal_column, select, tuple_
+from sqlalchemy import BigInteger, exists, literal_column, select, true, tuple_
 from sqlmodel import Session
 
 from ..models import Statement, StatementChange
@@ -25,6 +35,7 @@ from ..models.books import BookLine
 from ..models.vocabulary import ChangeKind
 
 MAX_COUNT = 500
+_LIMIT = 2**63
 
 
 class BadCursor(ValueError):
@@ -46,22 +57,46 @@ class FeedPage:
     has_more: bool
 
 
-def encode(txid: int, change_id: int) -> str:
-    return base64.urlsafe_b64encode(f"v1.{txid}.{change_id}".encode()).decode().rstrip("=")
+@dataclass(frozen=True)
+class Place:
+    """Where a client stands: the last (txid, id) it was handed of each stream."""
+    added: tuple[int, int] = (0, 0)
+    edits: tuple[int, int] = (0, 0)
 
 
-def decode(cursor: str | None) -> tuple[int, int]:
-    if not cursor:
-        return 0, 0
+def encode(place: Place) -> str:
+    text_ = "v2.{}.{}.{}.{}".format(*place.added, *place.edits)
+    return base64.urlsafe_b64encode(text_.encode()).decode().rstrip("=")
+
+
+def _parse(cursor: str) -> tuple[str, list[int]]:
     try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-        version, txid, change_id = text.split(".")
-        position = int(txid), int(change_id)
+        text_ = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        version, *parts = text_.split(".")
+        numbers = [int(p) for p in parts]
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadCursor(cursor) from None
-    if version != "v1" or min(position) < 0 or max(position) >= 2**63:
+    if (version, len(numbers)) not in (("v1", 2), ("v2", 4)) or not all(0 <= n < _LIMIT for n in numbers):
         raise BadCursor(cursor)
-    return position
+    return version, numbers
+
+
+def decode(session: Session, office_id: int, cursor: str | None) -> Place:
+    """The place a cursor names; BadCursor for one this feed never gave."""
+    if not cursor:
+        return Place()
+    version, numbers = _parse(cursor)
+    if version == "v2":
+        return Place(tuple(numbers[:2]), tuple(numbers[2:]))
+    # v1: a place in the stream that also held one 'added' row per new statement. Those rows
+    # (kept from before 0013) tell the last statement such a client was handed; each
+    # statement kept the txid of its row.
+    last_added = session.execute(
+        select(StatementChange.txid, StatementChange.statement_id).where(
+            StatementChange.office_id == office_id, StatementChange.kind == ChangeKind.ADDED,
+            tuple_(StatementChange.txid, StatementChange.id) <= tuple(numbers))
+        .order_by(StatementChange.txid.desc(), StatementChange.id.desc()).limit(1)).first()
+    return Place(tuple(last_added) if last_added else (0, 0), tuple(numbers))
 
 
 # The oldest transaction running when this statement's snapshot was taken that may write to
@@ -79,60 +114,71 @@ _HORIZON_SQL = """(SELECT COALESCE(MIN(x::text::bigint),
        AND a.backend_xid::text::bigint = x::text::bigint % 4294967296))"""
 
 
-def _horizon():
-    """PostgreSQL: every change with a transaction id below this has ended."""
-    return literal_column(_HORIZON_SQL, BigInteger)
+def _below_horizon(session: Session):
+    """A condition on a txid column: on PostgreSQL, below the point under which every
+    transaction has ended, read once per page so both streams are cut at the same point (an
+    older horizon is only more careful); on SQLite, none."""
+    if session.get_bind().dialect.name != "postgresql":
+        return lambda _column: true()
+    horizon = session.execute(select(literal_column(_HORIZON_SQL, BigInteger))).scalar_one()
+    return lambda column: column < horizon
+
+
+_BOOKED = exists().where(BookLine.statement_id == Statement.id).label("booked")
+_EDIT_KINDS = StatementChange.kind != ChangeKind.ADDED  # spelled as the partial index is
 
 
 def page(session: Session, office_id: int, cursor: str | None, count: int = 100) -> FeedPage:
     """The changes after `cursor` (None: from the beginning), at most `count` of them, each
     statement once with its latest kind; BadCursor for a cursor this feed never gave."""
     count = max(1, min(count, MAX_COUNT))
-    after = decode(cursor)
-    query = (select(StatementChange.id, StatementChange.txid, StatementChange.statement_id,
-                    StatementChange.account_id, StatementChange.kind)
-             .where(StatementChange.office_id == office_id,
-                    tuple_(StatementChange.txid, StatementChange.id) > after))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.where(StatementChange.txid < _horizon())
-    rows = session.execute(query.order_by(StatementChange.txid, StatementChange.id)
-                           .limit(count + 1)).all()
-    has_more = len(rows) > count
-    rows = rows[:count]
-    latest: dict[int, tuple[ChangeKind, int]] = {}  # statement → (kind, account)
-    added_here: set[int] = set()
-    for _id, _txid, statement_id, account_id, kind in rows:
-        kind = ChangeKind(kind)
-        if kind is ChangeKind.ADDED:
-            added_here.add(statement_id)
-        latest[statement_id] = (kind, account_id)
-    live_ids = [sid for sid, (kind, _a) in latest.items() if kind is not ChangeKind.REMOVED]
-    statements = _with_booking(session, office_id, live_ids)
+    at = decode(session, office_id, cursor)
+    below = _below_horizon(session)
+    added_rows = session.execute(
+        select(Statement, _BOOKED).where(
+            Statement.office_id == office_id, tuple_(Statement.txid, Statement.id) > at.added,
+            below(Statement.txid))
+        .order_by(Statement.txid, Statement.id).limit(count + 1)).all()
+    edit_rows = session.execute(
+        select(StatementChange.txid, StatementChange.id, StatementChange.statement_id,
+               StatementChange.account_id, StatementChange.kind).where(
+            StatementChange.office_id == office_id, _EDIT_KINDS,
+            tuple_(StatementChange.txid, StatementChange.id) > at.edits,
+            below(StatementChange.txid))
+        .order_by(StatementChange.txid, StatementChange.id).limit(count + 1)).all()
+    # Both are complete up to their last row, so the first `count` of the merge are too.
+    merged = list(heapq.merge(((s.txid, 0, s.id, (s, bool(b))) for s, b in added_rows),
+                              ((e.txid, 1, e.id, e) for e in edit_rows)))
+    has_more, merged = len(merged) > count, merged[:count]
+    latest: dict[int, tuple[str, object]] = {}  # statement → ("added", row) or its last edit
+    place_added, place_edits = at.added, at.edits
+    for txid, stream, row_id, row in merged:
+        if stream == 0:
+            latest[row_id] = ("added", row)
+            place_added = (txid, row_id)
+        else:
+            kind = ChangeKind(row.kind)
+            if kind is ChangeKind.REMOVED:
+                latest[row.statement_id] = ("removed", row)
+            elif latest.get(row.statement_id, ("",))[0] != "added":  # else: already current
+                latest[row.statement_id] = ("modified", row)
+            place_edits = (txid, row_id)
+    modified_ids = [sid for sid, (what, _r) in latest.items() if what == "modified"]
+    current = _with_booking(session, office_id, modified_ids)
     added, modified, removed = [], [], []
-    for statement_id, (kind, account_id) in latest.items():
-        if kind is ChangeKind.REMOVED:
-            removed.append(Removed(statement_id, account_id))
-        elif statement_id in statements:  # else removed since: a later change says so
-            (added if statement_id in added_here else modified).append(statements[statement_id])
-    next_cursor = encode(rows[-1][1], rows[-1][0]) if rows else encode(*after)
-    return FeedPage(added, modified, removed, next_cursor, has_more)
+    for statement_id, (what, row) in latest.items():
+        if what == "added":
+            added.append(row)
+        elif what == "removed":
+            removed.append(Removed(statement_id, row.account_id))
+        elif statement_id in current:  # else removed since: a later change says so
+            modified.append(current[statement_id])
+    return FeedPage(added, modified, removed, encode(Place(place_added, place_edits)), has_more)
 
 
 def _with_booking(session: Session, office_id: int, ids: list[int]) -> dict[int, tuple]:
     if not ids:
         return {}
-    booked = exists().where(BookLine.statement_id == Statement.id)
-    found = session.execute(select(Statement, booked.label("booked"))
+    found = session.execute(select(Statement, _BOOKED)
                             .where(Statement.office_id == office_id, Statement.id.in_(ids))).all()
     return {s.id: (s, bool(b)) for s, b in found}
-
-
-def current_cursor(session: Session, office_id: int) -> str:
-    """A cursor at the end of the feed now: a client that only wants what comes next."""
-    query = select(StatementChange.txid, StatementChange.id).where(
-        StatementChange.office_id == office_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.where(StatementChange.txid < _horizon())
-    last = session.execute(query.order_by(StatementChange.txid.desc(), StatementChange.id.desc())
-                           .limit(1)).first()
-    return encode(*last) if last else encode(0, 0)
