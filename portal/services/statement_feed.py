@@ -15,19 +15,18 @@ Order within a stream:
   transaction id, a stream is read by (txid, id), and only rows of transactions older than
   the oldest one of this database still running are read (_HORIZON_SQL): those have all
   ended, and any row committed later sorts after every cursor handed out before.
-A page merges the two by (txid, added first, id), read below one horizon, so a statement's
-addition always comes before its edits. A client paging while syncs write is never skipped
-past a change, and never sees one twice.
+A page reads both in one statement (one snapshot) and merges them by (txid, added first,
+id), so a statement's addition always comes before its edits. A client paging while syncs
+write is never skipped past a change, and never sees one twice.
 
 A cursor is opaque to clients: "v2.<txid>.<id>.<txid>.<id>" (added, edits) in URL-safe
 base64. "v1.<txid>.<id>", a place in the single stream of before 0013, is still taken.
 """
 import base64
 import binascii
-import heapq
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, exists, literal_column, select, true, tuple_
+from sqlalchemy import BigInteger, exists, literal, literal_column, select, tuple_, union_all
 from sqlmodel import Session
 
 from ..models import Statement, StatementChange
@@ -114,18 +113,35 @@ _HORIZON_SQL = """(SELECT COALESCE(MIN(x::text::bigint),
        AND a.backend_xid::text::bigint = x::text::bigint % 4294967296))"""
 
 
-def _below_horizon(session: Session):
-    """A condition on a txid column: on PostgreSQL, below the point under which every
-    transaction has ended, read once per page so both streams are cut at the same point (an
-    older horizon is only more careful); on SQLite, none."""
-    if session.get_bind().dialect.name != "postgresql":
-        return lambda _column: true()
-    horizon = session.execute(select(literal_column(_HORIZON_SQL, BigInteger))).scalar_one()
-    return lambda column: column < horizon
+def _horizon():
+    """PostgreSQL: every change with a transaction id below this has ended."""
+    return literal_column(_HORIZON_SQL, BigInteger)
 
 
 _BOOKED = exists().where(BookLine.statement_id == Statement.id).label("booked")
 _EDIT_KINDS = StatementChange.kind != ChangeKind.ADDED  # spelled as the partial index is
+
+
+def _positions(session: Session, office_id: int, at: Place, limit: int):
+    """The next `limit` of each stream, read in one statement: one snapshot for both, so an
+    edit read here always has its statement's addition read here too (or handed out
+    before). Rows: (stream 0 added / 1 edit, txid, row id, statement id, account id, kind)."""
+    added = (select(literal(0).label("stream"), Statement.txid, Statement.id.label("row_id"),
+                    Statement.id.label("statement_id"), Statement.account_id,
+                    literal(ChangeKind.ADDED.value).label("kind"))
+             .where(Statement.office_id == office_id,
+                    tuple_(Statement.txid, Statement.id) > at.added))
+    edits = (select(literal(1).label("stream"), StatementChange.txid,
+                    StatementChange.id.label("row_id"), StatementChange.statement_id,
+                    StatementChange.account_id, StatementChange.kind)
+             .where(StatementChange.office_id == office_id, _EDIT_KINDS,
+                    tuple_(StatementChange.txid, StatementChange.id) > at.edits))
+    if session.get_bind().dialect.name == "postgresql":
+        added = added.where(Statement.txid < _horizon())
+        edits = edits.where(StatementChange.txid < _horizon())
+    added = added.order_by(Statement.txid, Statement.id).limit(limit).subquery()
+    edits = edits.order_by(StatementChange.txid, StatementChange.id).limit(limit).subquery()
+    return session.execute(union_all(select(added), select(edits))).all()
 
 
 def page(session: Session, office_id: int, cursor: str | None, count: int = 100) -> FeedPage:
@@ -133,46 +149,30 @@ def page(session: Session, office_id: int, cursor: str | None, count: int = 100)
     statement once with its latest kind; BadCursor for a cursor this feed never gave."""
     count = max(1, min(count, MAX_COUNT))
     at = decode(session, office_id, cursor)
-    below = _below_horizon(session)
-    added_rows = session.execute(
-        select(Statement, _BOOKED).where(
-            Statement.office_id == office_id, tuple_(Statement.txid, Statement.id) > at.added,
-            below(Statement.txid))
-        .order_by(Statement.txid, Statement.id).limit(count + 1)).all()
-    edit_rows = session.execute(
-        select(StatementChange.txid, StatementChange.id, StatementChange.statement_id,
-               StatementChange.account_id, StatementChange.kind).where(
-            StatementChange.office_id == office_id, _EDIT_KINDS,
-            tuple_(StatementChange.txid, StatementChange.id) > at.edits,
-            below(StatementChange.txid))
-        .order_by(StatementChange.txid, StatementChange.id).limit(count + 1)).all()
-    # Both are complete up to their last row, so the first `count` of the merge are too.
-    merged = list(heapq.merge(((s.txid, 0, s.id, (s, bool(b))) for s, b in added_rows),
-                              ((e.txid, 1, e.id, e) for e in edit_rows)))
+    # Each stream is complete up to its last row read, so the first `count` of the two
+    # merged in (txid, added first, id) order are too.
+    merged = sorted(_positions(session, office_id, at, count + 1),
+                    key=lambda r: (r.txid, r.stream, r.row_id))
     has_more, merged = len(merged) > count, merged[:count]
-    latest: dict[int, tuple[str, object]] = {}  # statement → ("added", row) or its last edit
+    latest: dict[int, tuple[ChangeKind, int]] = {}  # statement → (what the client learns, account)
     place_added, place_edits = at.added, at.edits
-    for txid, stream, row_id, row in merged:
-        if stream == 0:
-            latest[row_id] = ("added", row)
-            place_added = (txid, row_id)
+    for row in merged:
+        kind = ChangeKind(row.kind)
+        if row.stream == 0:
+            place_added = (row.txid, row.row_id)
         else:
-            kind = ChangeKind(row.kind)
-            if kind is ChangeKind.REMOVED:
-                latest[row.statement_id] = ("removed", row)
-            elif latest.get(row.statement_id, ("",))[0] != "added":  # else: already current
-                latest[row.statement_id] = ("modified", row)
-            place_edits = (txid, row_id)
-    modified_ids = [sid for sid, (what, _r) in latest.items() if what == "modified"]
-    current = _with_booking(session, office_id, modified_ids)
+            place_edits = (row.txid, row.row_id)
+            if kind is ChangeKind.MODIFIED and row.statement_id in latest:
+                continue  # added or modified in this page already: it is sent as it is now
+        latest[row.statement_id] = (kind, row.account_id)
+    current = _with_booking(session, office_id, [sid for sid, (kind, _a) in latest.items()
+                                                 if kind is not ChangeKind.REMOVED])
     added, modified, removed = [], [], []
-    for statement_id, (what, row) in latest.items():
-        if what == "added":
-            added.append(row)
-        elif what == "removed":
-            removed.append(Removed(statement_id, row.account_id))
+    for statement_id, (kind, account_id) in latest.items():
+        if kind is ChangeKind.REMOVED:
+            removed.append(Removed(statement_id, account_id))
         elif statement_id in current:  # else removed since: a later change says so
-            modified.append(current[statement_id])
+            (added if kind is ChangeKind.ADDED else modified).append(current[statement_id])
     return FeedPage(added, modified, removed, encode(Place(place_added, place_edits)), has_more)
 
 

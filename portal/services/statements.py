@@ -1,4 +1,5 @@
 """Statements: idempotent bulk upsert, keyset-paginated listing (manual entry: manual_entries)."""
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -24,19 +25,18 @@ _ROW_KEYS = frozenset(_COLUMNS) - {"office_id", "account_id", "created_at"}
 _CHUNK = 1000  # rows per INSERT on SQLite: 15,000 parameters, inside its limit of 32,766
 
 
-# PostgreSQL takes a page as one array per column (unnest), so the statement keeps 15
-# parameters whatever the page's size: psycopg rewrites and caches a short query once, where
-# a VALUES list of thousands of placeholders is re-parsed on every page.
+# PostgreSQL takes a page as one JSON array of rows, so the statement keeps 4 parameters
+# whatever the page's size (psycopg caches one short query, where a VALUES list of thousands
+# of placeholders is re-parsed on every page), and the page is encoded by the json module's
+# C code: one array per column cost psycopg a Python call per value, a sixth of a sync's CPU.
 _PG_INSERT = (
     "INSERT INTO statement (office_id, account_id, transaction_date, value_date, amount, "
     "description, description_norm, balance_after, balance_derived, memo, source, dedupe_key, "
     "sync_run_id, import_id, created_at) "
-    "SELECT %s, %s, t.d, t.vd, t.amount, t.description, t.norm, t.balance, t.derived, t.memo, "
-    "t.source, t.dedupe_key, t.sync_run_id, t.import_id, %s "
-    "FROM unnest(%s::date[], %s::date[], %s::bigint[], %s::text[], %s::text[], %s::bigint[], "
-    "%s::boolean[], %s::text[], %s::text[], %s::text[], %s::integer[], %s::integer[]) "
-    "WITH ORDINALITY AS t(d, vd, amount, description, norm, balance, derived, memo, source, "
-    "dedupe_key, sync_run_id, import_id, n) "
+    "SELECT %s, %s, (r->>0)::date, (r->>1)::date, (r->>2)::bigint, r->>3, r->>4, "
+    "(r->>5)::bigint, (r->>6)::boolean, r->>7, r->>8, r->>9, (r->>10)::integer, "
+    "(r->>11)::integer, %s "
+    "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(r, n) "
     "ORDER BY t.n ON CONFLICT (account_id, dedupe_key) DO NOTHING RETURNING transaction_date")
 
 
@@ -53,8 +53,8 @@ def _insert_ignoring_duplicates(session: Session, values: list[tuple]) -> list:
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         office_id, account_id, now = values[0][0], values[0][1], values[0][14]
-        columns = [list(c) for c in zip(*values, strict=True)][2:14]
-        return [d for (d,) in conn.exec_driver_sql(_PG_INSERT, (office_id, account_id, now, *columns))]
+        page = json.dumps([v[2:14] for v in values], ensure_ascii=False)
+        return conn.exec_driver_sql(_PG_INSERT, (office_id, account_id, now, page)).scalars().all()
     row = "(" + ", ".join(["?"] * len(_COLUMNS)) + ")"
     days, sql = [], {}
     for start in range(0, len(values), _CHUNK):
@@ -62,7 +62,7 @@ def _insert_ignoring_duplicates(session: Session, values: list[tuple]) -> list:
         text = sql.get(len(chunk))
         if text is None:
             text = sql[len(chunk)] = _INSERT_HEAD + ", ".join([row] * len(chunk)) + _INSERT_TAIL
-        days.extend(d for (d,) in conn.exec_driver_sql(text, tuple(chain.from_iterable(chunk))))
+        days.extend(conn.exec_driver_sql(text, tuple(chain.from_iterable(chunk))).scalars().all())
     return days
 
 
@@ -73,10 +73,6 @@ _SOURCES = {m.value: m.value for m in StatementSource}
 def _iso_day(value):
     """A date as SQLAlchemy's Date type stores it on SQLite."""
     return None if value is None else value.isoformat()
-
-
-def _as_is(value):
-    return value
 
 
 def _has_aliases(session: Session, account_id: int) -> bool:
@@ -114,12 +110,12 @@ def insert_statements(session: Session, account: Account, rows: list[dict]) -> l
             StatementAlias.dedupe_key.in_([r["dedupe_key"] for r in rows]))))
         rows = [r for r in rows if r["dedupe_key"] not in aliased]
     # Values as the driver takes them where SQLAlchemy's types would have converted them:
-    # on SQLite, dates and datetimes as the ISO text SQLAlchemy writes; enums as their value.
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    day = _iso_day if sqlite else _as_is
+    # dates as ISO text (SQLite stores that; PostgreSQL reads it from the page's JSON), on
+    # SQLite also the time as the text SQLAlchemy writes; enums as their value.
     now = utcnow()
-    if sqlite:
+    if session.get_bind().dialect.name == "sqlite":
         now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    day = _iso_day
     office_id, account_id = account.office_id, account.id
     norms: dict[str, str] = {}  # a page repeats its descriptions: each is normalised once
     values, seen = [], set()
