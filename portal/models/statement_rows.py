@@ -29,6 +29,9 @@ class Statement(SQLModel, table=True):
         # expression's GROUP BY description_norm read it alone (amount: direction and range).
         Index("ix_statement_office_norm", "office_id", "description_norm", "amount"),
         # An import's rows (undo, counts); rows from the bank carry none and stay out of it.
+        # 0-yen rows (nothing to book): few, so 残高照合 counts them per month from here.
+        Index("ix_statement_zero", "account_id", "transaction_date",
+              sqlite_where=text("amount = 0"), postgresql_where=text("amount = 0")),
         # The change feed reads added statements in (transaction, id) order per office.
         Index("ix_statement_feed", "office_id", "txid", "id"),
         Index("ix_statement_import_id", "import_id", sqlite_where=text("import_id IS NOT NULL"),

@@ -61,3 +61,21 @@ def test_the_page_renders_in_english(books, client, auth):
     set_lang(client, auth, "en")
     page = client.get("/books/reconcile")
     assert page.status_code == 200 and 'lang="en"' in page.get_data(as_text=True)
+
+
+def test_a_zero_yen_statement_is_not_left_to_book(books, client, db):
+    """A 0-yen row (a bank's note, 利息 0円) has nothing to book: the inbox leaves it out, so
+    the month must not say a statement is waiting for it either."""
+    ids = books.statements(0, [(date(2024, 4, 1), 1000, "ﾆﾕｳｷﾝ", 11000),
+                               (date(2024, 4, 2), 0, "ﾘｿｸ", 11000)])
+    books.book(ids[0], "売上高")
+    page = client.get("/books/reconcile").get_data(as_text=True)
+    assert "差額のある月: 0" in page and month_rows(page) == [""]
+    april = page[page.index("2024年4月"):]
+    assert "/books/inbox/?account=" not in april  # no link to an inbox with nothing in it
+    with db() as s:
+        plan = " ".join(str(r) for r in s.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT transaction_date, count(*) FROM statement "
+            "WHERE account_id = ? AND office_id = ? AND amount = 0 GROUP BY transaction_date",
+            (books.accounts[0], 1)))
+    assert "ix_statement_zero" in plan  # counted from the few 0-yen rows, not the ledger

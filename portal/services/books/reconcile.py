@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import exists, func
 from sqlmodel import Session, select
 
 from ...models import Account, BookEntry, BookLine, LedgerDay, Statement
@@ -27,7 +27,7 @@ class MonthCheck:
     booked_balance: int | None  # opening balance + booked amounts to the month's end
     difference: int | None  # closing - booked_balance
     statements: int
-    unbooked: int  # statements of the month neither booked nor skipped
+    unbooked: int  # statements of the month neither booked nor skipped (0-yen ones aside)
 
     @property
     def reconciled(self) -> bool:
@@ -55,11 +55,17 @@ def reconcile_account(session: Session, office_id: int, account_id: int) -> list
             .group_by(BookLine.transaction_date)).all():
         if start is None or day >= start:
             booked[_month(day)] += int(amount)
-    taken = defaultdict(int)  # month → statements held by an entry (booked or skipped)
+    taken = defaultdict(int)  # month → statements held by an entry (booked or skipped) or 0-yen
     for day, n in session.exec(
             select(Statement.transaction_date, func.count())
             .join(BookLine, BookLine.statement_id == Statement.id)
             .where(Statement.account_id == account.id, Statement.office_id == office_id)
+            .group_by(Statement.transaction_date)).all():
+        taken[_month(day)] += n
+    for day, n in session.exec(  # 0-yen rows: nothing to book (the inbox leaves them out too)
+            select(Statement.transaction_date, func.count())
+            .where(Statement.account_id == account.id, Statement.office_id == office_id,
+                   Statement.amount == 0, ~exists().where(BookLine.statement_id == Statement.id))
             .group_by(Statement.transaction_date)).all():
         taken[_month(day)] += n
     closing, counts = {}, defaultdict(int)
