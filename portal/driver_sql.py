@@ -3,9 +3,9 @@ without building, compiling or converting anything per call. For the queries eve
 or every poll runs, where SQLAlchemy's per-call work cost more than the query itself.
 
 Rows come back as the driver gives them (SQLite: dates as text, booleans as 0/1)."""
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-from sqlalchemy import CursorResult, Dialect, Select
+from sqlalchemy import Connection, CursorResult, Dialect, Select
 from sqlmodel import Session
 
 
@@ -27,3 +27,20 @@ class DriverQuery:
         sql, order, defaults = self._for(conn.dialect)
         values = {**defaults, **params}
         return conn.exec_driver_sql(sql, tuple(values[k] for k in order) if order else values)
+
+    def stream(self, conn: Connection, batch: int, **params) -> Iterator[tuple]:
+        """The rows as the driver's tuples, `batch` at a time through one cursor: on
+        PostgreSQL a server-side (named) cursor, on SQLite its own stepping cursor. Memory
+        stays one batch however many rows; no Row object or type conversion per row."""
+        sql, order, defaults = self._for(conn.dialect)
+        values = {**defaults, **params}
+        args = tuple(values[k] for k in order) if order else values
+        driver = conn.connection.driver_connection
+        named = conn.dialect.name == "postgresql"
+        cursor = driver.cursor(name=f"stream_{id(self):x}") if named else driver.cursor()
+        try:
+            cursor.execute(sql, args)
+            while rows := cursor.fetchmany(batch):
+                yield from rows
+        finally:
+            cursor.close()

@@ -62,9 +62,14 @@ def export_description(text: str, encoding: ExportEncoding) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _format_date(d: date | None) -> str:
-    # Cached: a ledger has far fewer days than rows.
-    return "" if d is None else f"{d.year:04d}/{d.month:02d}/{d.day:02d}"
+def _format_date(d: date | str | None) -> str:
+    # Cached: a ledger has far fewer days than rows. Text is a date as SQLite's driver
+    # gives it (YYYY-MM-DD), checked once per distinct day.
+    if d is None:
+        return ""
+    if isinstance(d, str):
+        d = date.fromisoformat(d)
+    return f"{d.year:04d}/{d.month:02d}/{d.day:02d}"
 
 
 @lru_cache(maxsize=65536)
@@ -85,7 +90,7 @@ def export_fields(
     rows: Iterable[Sequence], encoding: ExportEncoding = "utf-8-sig"
 ) -> Iterator[bytes]:
     """export_csv for rows given as sequences in ExportRow's field order (database rows,
-    streamed as they come: no object per row)."""
+    streamed as they come: no object per row; dates may be ISO text, as SQLite gives them)."""
     if encoding not in ("utf-8-sig", "cp932"):
         raise ValueError(f"unsupported export encoding {encoding!r}")
     return _encoded(rows, encoding)

@@ -6,10 +6,11 @@ from datetime import date
 from functools import lru_cache
 from itertools import chain
 
-from sqlalchemy import Engine, Row, exists, tuple_
+from sqlalchemy import Engine, bindparam, exists, tuple_
 from sqlmodel import Session, select
 
 from ..dates import utcnow
+from ..driver_sql import DriverQuery
 from ..ledger.normalize import norm_description
 from ..models import Account, Statement, StatementAlias
 from ..models.vocabulary import StatementSource
@@ -204,17 +205,20 @@ EXPORT_COLUMNS = (Statement.transaction_date, Statement.value_date, Statement.am
                   Statement.description, Statement.balance_after, Statement.memo)
 
 
-def ledger_in_order(engine: Engine, account_id: int, batch: int = 2000) -> Iterator[Row]:
-    """Every statement of an account, oldest first, as rows of EXPORT_COLUMNS: one query
-    streamed through a server-side cursor (PostgreSQL) or SQLite's own, `batch` rows at a
-    time, on a connection of its own (a streamed download outlives the request and its
-    session). Memory stays one batch, whatever the length of the ledger."""
+_LEDGER = DriverQuery(lambda: select(*EXPORT_COLUMNS)
+                      .where(Statement.account_id == bindparam("account_id", 0))
+                      .order_by(Statement.transaction_date, Statement.id))
+
+
+def ledger_in_order(engine: Engine, account_id: int, batch: int = 2000) -> Iterator[tuple]:
+    """Every statement of an account, oldest first, as tuples of EXPORT_COLUMNS as the
+    driver gives them (SQLite: dates as ISO text): one query streamed through a server-side
+    cursor (PostgreSQL) or SQLite's own, `batch` rows at a time, on a connection of its own
+    (a streamed download outlives the request and its session). Memory stays one batch,
+    whatever the length of the ledger; no Row object or date conversion per row (they were
+    most of an export's time)."""
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=batch).execute(
-            select(*EXPORT_COLUMNS).where(Statement.account_id == account_id)
-            .order_by(Statement.transaction_date, Statement.id))
-        for part in result.partitions():  # a batch at a time: no per-row fetch call
-            yield from part
+        yield from _LEDGER.stream(conn, batch, account_id=account_id)
 
 
 def totals(session: Session, account_id: int) -> tuple[int, int]:

@@ -154,3 +154,31 @@ def test_everyday_use_imports_undo_balances_and_deletion_on_postgresql(pg_engine
         account_removal.delete_account(s, TokenCipher.from_config(generate_key()), None, gone)
         assert s.exec(select(Statement).where(Statement.account_id == kept.id)).all() != []
         assert s.get(Account, ids[0]) is None and s.get(Account, ids[1]).balance == 147000
+
+
+def test_the_export_stream_reads_the_ledger_in_order_through_a_server_side_cursor(pg_engine):
+    """ledger_in_order on PostgreSQL: a named cursor fetched a batch at a time gives every
+    row once, oldest first, and leaves no cursor or transaction open behind it."""
+    from portal.ledger.csv_export import export_fields
+    from portal.services.statements import ledger_in_order, upsert_statements
+
+    (account_id,) = _accounts(pg_engine, 1)
+    with Session(pg_engine) as s:
+        account = s.get(Account, account_id)
+        upsert_statements(s, account, [
+            {"transaction_date": date(2024, 4, 1 + i % 5), "amount": 100 - i, "description": f"行{i}",
+             "balance_after": None if i % 2 else 1000 + i, "source": "api", "dedupe_key": f"api:{i}"}
+            for i in range(23)])
+        s.commit()
+        expected = [tuple(r) for r in s.exec(
+            select(Statement.transaction_date, Statement.value_date, Statement.amount,
+                   Statement.description, Statement.balance_after, Statement.memo)
+            .where(Statement.account_id == account_id)
+            .order_by(Statement.transaction_date, Statement.id))]
+    streamed = list(ledger_in_order(pg_engine, account_id, batch=4))
+    assert [tuple(r) for r in streamed] == expected and len(expected) == 23
+    text_ = b"".join(export_fields(iter(streamed))).decode("utf-8-sig")
+    assert text_.count("\r\n") == 24 and "2024/04/01,,行0,100,,1000," in text_
+    with pg_engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                    "current_database() AND state = 'idle in transaction'").scalar() == 0
