@@ -1,8 +1,13 @@
 """Benchmark: the home page's sync-status polling against a bare Flask endpoint, same server.
 
-A real portal (werkzeug, threaded) with one signed-in office of N accounts, some of them
-syncing (queued runs nobody works off, so nothing changes while it is measured). Client
-threads in a separate process hammer, one endpoint at a time for a fixed time:
+A real portal with one signed-in office of N accounts, some of them syncing (queued runs
+nobody works off, so nothing changes while it is measured), served by
+- werkzeug, threaded (the demo's server), in this process: CPU and SQL per request measured
+  here; and
+- gunicorn with deploy/gunicorn.conf.py (the production web layout: --web-workers
+  processes, one request at a time each), on the same database: CPU read from the workers'
+  /proc entries, SQL not counted.
+Client threads in a separate process hammer, one endpoint at a time for a fixed time:
 
   bare            GET of an endpoint that returns "ok", added to the app for this run only
   bare signed in  the same with the session cookie (the app's hooks then load the user)
@@ -10,19 +15,24 @@ threads in a separate process hammer, one endpoint at a time for a fixed time:
   poll unchanged  GET /sync-status with the page's current row tokens: 204
   poll changed    GET /sync-status with one stale token: that row out of band
 
-Prints requests/s, the ratio to the bare endpoint, server CPU and SQL queries per request,
-and requests per poll interval for the page. Asserts nothing about speed.
-Run: `python bench/status_polling.py [--accounts 20 --syncing 5 --seconds 5 --threads 4]`.
+Prints, per server, requests/s, the ratio to the bare endpoint, server CPU and SQL queries
+per request, and requests per poll interval for the page. Asserts nothing about speed.
+Run: `python bench/status_polling.py [--accounts 20 --syncing 5 --seconds 5 --threads 4
+--server both]`.
 """
 import argparse
 import http.client
 import logging
 import multiprocessing
+import os
 import re
+import socket
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -78,38 +88,106 @@ def _client(jobs, results) -> None:
 
 class Measure:
     """Server-side CPU and SQL per request, requests/s from a client process; the endpoints
-    take turns in short rounds, so a change in the machine's load hits them all alike."""
+    take turns in short rounds, so a change in the machine's load hits them all alike.
+    `cpu()` is the server's CPU seconds so far; `queries()` its SQL statements (or None)."""
 
-    def __init__(self, url, app, threads):
-        self.url, self.threads = url, threads
-        self.queries = 0
-        event.listen(app.extensions["db_engine"], "before_cursor_execute", self._count)
+    def __init__(self, url, threads, cpu, queries):
+        self.url, self.threads, self.cpu, self.queries = url, threads, cpu, queries
         ctx = multiprocessing.get_context("spawn")
         self.jobs, self.results = ctx.Queue(), ctx.Queue()
         self.client = ctx.Process(target=_client, args=(self.jobs, self.results), daemon=True)
         self.client.start()
 
-    def _count(self, *_args):
-        self.queries += 1
-
     def run(self, cases, seconds: float, rounds: int) -> dict:
         totals = {name: [0, 0, 0.0, 0, 0.0] for name, *_ in cases}  # ok, bad, cpu, sql, s
+        counted = self.queries() is not None
         for _ in range(rounds):
             for name, path, headers, expect in cases:
-                cpu0, q0 = time.process_time(), self.queries
+                cpu0, q0 = self.cpu(), self.queries() or 0
                 self.jobs.put((self.url, path, headers, expect, seconds / rounds, self.threads))
                 ok, bad = self.results.get()
                 t = totals[name]
                 t[0] += ok
                 t[1] += bad
-                t[2] += time.process_time() - cpu0
-                t[3] += self.queries - q0
+                t[2] += self.cpu() - cpu0
+                t[3] += (self.queries() or 0) - q0
                 t[4] += seconds / rounds
         self.jobs.put(None)
         self.client.join()
         return {name: {"rps": ok / secs, "bad": bad, "cpu_ms": cpu / max(ok + bad, 1) * 1000,
-                       "queries": sql / max(ok + bad, 1)}
+                       "queries": sql / max(ok + bad, 1) if counted else float("nan")}
                 for name, (ok, bad, cpu, sql, secs) in totals.items()}
+
+
+def add_bare(app) -> None:
+    app.add_url_rule("/_bench/bare", "bench_bare", lambda: "ok")  # this run only
+    ROUTES["bench_bare"] = Open.PUBLIC  # the permission table refuses endpoints it does not name
+
+
+def gunicorn_app(tmp: str, database_url: str = ""):
+    """The portal of this run as gunicorn's workers load it (`status_polling:gunicorn_app(…)`):
+    the same settings, database and secret key as the one the session was made on."""
+    overrides = {"DATABASE_URL": database_url} if database_url else {}
+    app = create_app(portal_config(Path(tmp), **overrides), instance_path=str(Path(tmp) / "instance"))
+    add_bare(app)
+    return app
+
+
+def _children_cpu(pid: int) -> float:
+    """CPU seconds of a process's children (gunicorn's workers), from /proc."""
+    total = 0
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def gunicorn(tmp: Path, database_url: str, workers: int):
+    """deploy/gunicorn.conf.py serving gunicorn_app on a free port; yields (url, pid)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "TSUNAGU_BIND": f"127.0.0.1:{port}", "TSUNAGU_WEB_WORKERS": str(workers)}
+    target = f"status_polling:gunicorn_app({str(tmp)!r}, {database_url or ''!r})"
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
+                             "--pythonpath", str(ROOT / "bench"), target],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # up when it answers and every worker has started
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/_bench/bare")
+                up = conn.getresponse().status == 200
+                conn.close()
+                children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+                if up and len(children) >= workers:
+                    break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not start: " + proc.stderr.read().decode()[-2000:])
+            time.sleep(0.2)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def report(title: str, results: dict, args) -> None:
+    base, signed = results["bare"], results["bare signed in"]
+    print(f"\n[{title}] {args.accounts} accounts, {args.syncing} syncing; {args.threads} client "
+          f"threads, {args.seconds:g} s per endpoint")
+    print(f"{'endpoint':24} {'req/s':>8} {'× bare':>7} {'× bare signed in':>17} "
+          f"{'CPU ms/req':>11} {'SQL/req':>8} {'failed':>7}")
+    for name, r in results.items():
+        print(f"{name:24} {r['rps']:8.0f} {r['rps'] / base['rps']:7.2f} "
+              f"{r['rps'] / signed['rps']:17.2f} {r['cpu_ms']:11.2f} {r['queries']:8.1f} {r['bad']:7d}")
+    poll = results["poll unchanged (204)"]
+    print(f"server CPU per request, bare / poll unchanged: {base['cpu_ms'] / poll['cpu_ms']:.2f}; "
+          f"bare signed in / poll unchanged: {signed['cpu_ms'] / poll['cpu_ms']:.2f}")
 
 
 def main() -> None:
@@ -120,6 +198,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0, help="per endpoint")
     ap.add_argument("--threads", type=int, default=4, help="client threads")
     ap.add_argument("--rounds", type=int, default=5, help="turns each endpoint takes")
+    ap.add_argument("--server", choices=["werkzeug", "gunicorn", "both"], default="both")
+    ap.add_argument("--web-workers", type=int, default=4, help="gunicorn worker processes")
     ap.add_argument("--database-url", help="default: a new SQLite file")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tsunagu-bench-"))
@@ -128,8 +208,7 @@ def main() -> None:
     server = make_server("127.0.0.1", 0, late, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     late.app = app = create_app(portal_config(tmp, **overrides), instance_path=str(tmp / "instance"))
-    app.add_url_rule("/_bench/bare", "bench_bare", lambda: "ok")  # this run only
-    ROUTES["bench_bare"] = Open.PUBLIC  # the permission table refuses endpoints it does not name
+    add_bare(app)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         user = PortalUser(LivePortal(app, url, "bench")).signup()
@@ -144,29 +223,27 @@ def main() -> None:
         poll = "/sync-status?" + urlencode([("row", t) for t in tokens])
         stale = "/sync-status?" + urlencode([("row", t if i else t.split(":")[0] + ":0")
                                              for i, t in enumerate(tokens)])
-        m = Measure(url, app, args.threads)
         cases = [("bare", "/_bench/bare", {}, 200),
                  ("bare signed in", "/_bench/bare", signed, 200),
                  ("old per-row /status", f"/accounts/{ids[0]}/status", {**signed, **HX}, 200),
                  ("poll unchanged (204)", poll, {**signed, **HX}, 204),
                  ("poll, one row changed", stale, {**signed, **HX}, 200)]
-        results = m.run(cases, args.seconds, args.rounds)
+        print(f"database: {app.config['DATABASE_URL'].split(':')[0]}; requests per poll interval "
+              f"for the page: before {args.syncing} (one per syncing row), after 1 "
+              f"(tests/browser/test_status_polling.py counts them in Chromium)")
+        if args.server in ("werkzeug", "both"):
+            queries = [0]
+            event.listen(app.extensions["db_engine"], "before_cursor_execute",
+                         lambda *_a: queries.__setitem__(0, queries[0] + 1))
+            m = Measure(url, args.threads, time.process_time, lambda: queries[0])
+            report("werkzeug, threaded, this process", m.run(cases, args.seconds, args.rounds), args)
+        if args.server in ("gunicorn", "both"):
+            with gunicorn(tmp, args.database_url or "", args.web_workers) as (gurl, pid):
+                m = Measure(gurl, args.threads, lambda: _children_cpu(pid), lambda: None)
+                report(f"gunicorn, deploy/gunicorn.conf.py, {args.web_workers} workers",
+                       m.run(cases, args.seconds, args.rounds), args)
     finally:
         server.shutdown()
-    base = results["bare"]["rps"]
-    print(f"{args.accounts} accounts, {args.syncing} syncing; {args.threads} client threads, "
-          f"{args.seconds:g} s per endpoint; {app.config['DATABASE_URL'].split(':')[0]}")
-    signed = results["bare signed in"]
-    print(f"{'endpoint':24} {'req/s':>8} {'× bare':>7} {'× bare signed in':>17} "
-          f"{'CPU ms/req':>11} {'SQL/req':>8} {'failed':>7}")
-    for name, r in results.items():
-        print(f"{name:24} {r['rps']:8.0f} {r['rps'] / base:7.2f} {r['rps'] / signed['rps']:17.2f} "
-              f"{r['cpu_ms']:11.2f} {r['queries']:8.1f} {r['bad']:7d}")
-    print(f"requests per poll interval for the page: before {args.syncing} (one per syncing row), "
-          f"after 1 (tests/browser/test_status_polling.py counts them in Chromium)")
-    poll = results["poll unchanged (204)"]
-    print(f"server CPU per request, bare / poll unchanged: {results['bare']['cpu_ms'] / poll['cpu_ms']:.2f}; "
-          f"bare signed in / poll unchanged: {signed['cpu_ms'] / poll['cpu_ms']:.2f}")
 
 
 def _start_syncs(app, account_ids: list[int]) -> None:
