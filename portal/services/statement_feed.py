@@ -63,6 +63,13 @@ class Place:
     edits: tuple[int, int] = (0, 0)
 
 
+_BOOKED = exists().where(BookLine.statement_id == Statement.id).label("booked")
+# Written into the SQL as the partial indexes spell them (a bound parameter would keep
+# PostgreSQL's generic plan of a prepared statement off them).
+_EDIT_KINDS = StatementChange.kind != literal_column(f"'{ChangeKind.ADDED.value}'")
+_ADDED_KIND = StatementChange.kind == literal_column(f"'{ChangeKind.ADDED.value}'")
+
+
 def encode(place: Place) -> str:
     text_ = "v2.{}.{}.{}.{}".format(*place.added, *place.edits)
     return base64.urlsafe_b64encode(text_.encode()).decode().rstrip("=")
@@ -92,7 +99,7 @@ def decode(session: Session, office_id: int, cursor: str | None) -> Place:
     # statement kept the txid of its row.
     last_added = session.execute(
         select(StatementChange.txid, StatementChange.statement_id).where(
-            StatementChange.office_id == office_id, StatementChange.kind == ChangeKind.ADDED,
+            StatementChange.office_id == office_id, _ADDED_KIND,
             tuple_(StatementChange.txid, StatementChange.id) <= tuple(numbers))
         .order_by(StatementChange.txid.desc(), StatementChange.id.desc()).limit(1)).first()
     return Place(tuple(last_added) if last_added else (0, 0), tuple(numbers))
@@ -116,10 +123,6 @@ _HORIZON_SQL = """(SELECT COALESCE(MIN(x::text::bigint),
 def _horizon():
     """PostgreSQL: every change with a transaction id below this has ended."""
     return literal_column(_HORIZON_SQL, BigInteger)
-
-
-_BOOKED = exists().where(BookLine.statement_id == Statement.id).label("booked")
-_EDIT_KINDS = StatementChange.kind != ChangeKind.ADDED  # spelled as the partial index is
 
 
 def _positions(session: Session, office_id: int, at: Place, limit: int):

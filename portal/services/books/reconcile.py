@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import exists, func
+from sqlalchemy import exists, func, literal_column
 from sqlmodel import Session, select
 
 from ...models import Account, BookEntry, BookLine, LedgerDay, Statement
@@ -65,7 +65,8 @@ def reconcile_account(session: Session, office_id: int, account_id: int) -> list
     for day, n in session.exec(  # 0-yen rows: nothing to book (the inbox leaves them out too)
             select(Statement.transaction_date, func.count())
             .where(Statement.account_id == account.id, Statement.office_id == office_id,
-                   Statement.amount == 0, ~exists().where(BookLine.statement_id == Statement.id))
+                   Statement.amount == literal_column("0"),  # as ix_statement_zero says
+                   ~exists().where(BookLine.statement_id == Statement.id))
             .group_by(Statement.transaction_date)).all():
         taken[_month(day)] += n
     closing, counts = {}, defaultdict(int)
