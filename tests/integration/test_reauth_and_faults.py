@@ -1,11 +1,11 @@
 """Consent expiry and revocation, re-authentication, bank hours, 429/503, disconnect."""
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlmodel import select
 
 from portal.banks import hours
-from portal.dates import utcnow
+from portal.dates import JST, today_jst, utcnow
 from portal.models import BankConnection, SyncRun
 from tests.integration.lifetime_helpers import (
     account,
@@ -188,7 +188,10 @@ def test_daily_call_limit_is_shown_and_respected(live_portal, db, sandbox):
     user.post(f"/accounts/{account_id}/sync")
     run = last_run(db, account_id)
     assert run.state == "queued" and run.error_code == "daily_limit"
-    assert run.next_attempt_at > utcnow() + timedelta(hours=1)
+    # Deferred to the start of the next day in Japan (00:05 JST), when the bank's count
+    # starts again: not a fixed time from now (within an hour of midnight, less than one).
+    midnight = datetime.combine(today_jst() + timedelta(days=1), time(0, 0), JST)
+    assert run.next_attempt_at >= midnight > utcnow()
     row = user.http.get(f"/accounts/{account_id}/status", headers={"HX-Request": "true"}).text
     assert "0回" in row and "利用回数の上限に達しました" in row
 
