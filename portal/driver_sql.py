@@ -5,7 +5,7 @@ or every poll runs, where SQLAlchemy's per-call work cost more than the query it
 Rows come back as the driver gives them (SQLite: dates as text, booleans as 0/1)."""
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import Connection, CursorResult, Dialect, Select
+from sqlalchemy import Connection, Dialect, Select
 from sqlmodel import Session
 
 
@@ -22,11 +22,26 @@ class DriverQuery:
                                                dict(compiled.params))
         return found
 
-    def execute(self, session: Session, **params) -> CursorResult:
+    def all(self, session: Session, **params) -> list[tuple]:
+        """The rows as the driver's tuples, on the session's connection through the DBAPI
+        cursor itself: no CursorResult or Row per call (on a signed-in request or a poll,
+        SQLAlchemy's result set-up cost more than the query). The engine's cursor-execute
+        listeners are told as for any statement, so SQL counts and timings still see it."""
         conn = session.connection()
         sql, order, defaults = self._for(conn.dialect)
         values = {**defaults, **params}
-        return conn.exec_driver_sql(sql, tuple(values[k] for k in order) if order else values)
+        args = tuple(values[k] for k in order) if order else values
+        cursor = conn.connection.driver_connection.cursor()
+        try:
+            if conn.dispatch.before_cursor_execute:
+                conn.dispatch.before_cursor_execute(conn, cursor, sql, args, None, False)
+            cursor.execute(sql, args)
+            rows = cursor.fetchall()
+            if conn.dispatch.after_cursor_execute:
+                conn.dispatch.after_cursor_execute(conn, cursor, sql, args, None, False)
+            return rows
+        finally:
+            cursor.close()
 
     def stream(self, conn: Connection, batch: int, **params) -> Iterator[tuple]:
         """The rows as the driver's tuples, `batch` at a time through one cursor: on

@@ -19,10 +19,12 @@ def init_app(app) -> None:
     def _headers(response):
         # form-action must allow the banks: the consent start is a POST answered by a
         # redirect to the bank, and browsers apply form-action to that redirect.
-        csp = (
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            f"form-action 'self' {_bank_origins()}; frame-ancestors 'none'; base-uri 'self'"
-        )
+        csp = app.extensions.get("csp")
+        if csp is None:  # the banks are known once the app is built: written once
+            csp = app.extensions["csp"] = (
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                f"form-action 'self' {_bank_origins()}; frame-ancestors 'none'; base-uri 'self'"
+            )
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -75,7 +75,7 @@ _LIVE = DriverQuery(_live_query)  # a poll is hot: compiled once per database
 
 def live(session: Session, office_id: int) -> dict[int, Live]:
     """The office's syncing accounts, each with its token and whether it waits: one query."""
-    rows = _LIVE.execute(session, office_id=office_id)
+    rows = _LIVE.all(session, office_id=office_id)
     return {row[0]: Live(_token(tuple(row[1:])), is_waiting(row[_STATE], row[_NEXT_ATTEMPT]))
             for row in rows}
 

@@ -139,10 +139,10 @@ _MEMBER = DriverQuery(_member_query)
 def member(session: Session, user_id: int, office_id: int | None = None) -> Member | None:
     """The user as a member of `office_id` (the session's office), or of their first office
     when they are not (or no longer) a member of that one; None for a user of no office."""
-    row = _MEMBER.execute(session, user_id=user_id, office_id=office_id or 0).first()
-    if row is None:
+    rows = _MEMBER.all(session, user_id=user_id, office_id=office_id or 0)
+    if not rows:
         return None
-    email, locale, version, totp_at, office_id, role, required = row
+    email, locale, version, totp_at, office_id, role, required = rows[0]
     return Member(id=user_id, email=email, office_id=office_id, locale=locale,
                   session_version=version, role=Role(role),
                   two_factor=totp_at is not None, two_factor_required=bool(required))
