@@ -72,7 +72,8 @@ _SOURCES = {m.value: m.value for m in StatementSource}
 
 
 def _iso_day(value):
-    """A date as SQLAlchemy's Date type stores it on SQLite."""
+    """A date as ISO text: what SQLAlchemy's Date type stores on SQLite, and what the
+    PostgreSQL insert reads from the page's JSON."""
     return None if value is None else value.isoformat()
 
 
@@ -116,7 +117,6 @@ def insert_statements(session: Session, account: Account, rows: list[dict]) -> l
     now = utcnow()
     if session.get_bind().dialect.name == "sqlite":
         now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-    day = _iso_day
     office_id, account_id = account.office_id, account.id
     norms: dict[str, str] = {}  # a page repeats its descriptions: each is normalised once
     values, seen = [], set()
@@ -134,10 +134,10 @@ def insert_statements(session: Session, account: Account, rows: list[dict]) -> l
         source = _SOURCES.get(r["source"])
         if source is None:
             raise ValueError(f"not a statement source: {r['source']!r}")
-        values.append((office_id, account_id, day(r["transaction_date"]), day(r.get("value_date")),
-                       r["amount"], r.get("description", ""), norm, r.get("balance_after"),
-                       r.get("balance_derived", False), r.get("memo", ""), source, key,
-                       r.get("sync_run_id"), r.get("import_id"), now))
+        values.append((office_id, account_id, _iso_day(r["transaction_date"]),
+                       _iso_day(r.get("value_date")), r["amount"], r.get("description", ""), norm,
+                       r.get("balance_after"), r.get("balance_derived", False), r.get("memo", ""),
+                       source, key, r.get("sync_run_id"), r.get("import_id"), now))
     days = _insert_ignoring_duplicates(session, values) if values else []
     return [d if isinstance(d, date) else _day_of(d) for d in days]
 
