@@ -128,6 +128,12 @@ class NewWebhook(BaseModel):
         "One or more of " + ", ".join(WEBHOOK_EVENTS) + "."))
 
 
+class WebhookSwitch(BaseModel):
+    enabled: bool = Field(description=(
+        "true: sent again (its failure streak starts at 0); false: sent nothing until "
+        "switched on."))
+
+
 class WebhookCreated(BaseModel):
     webhook: Webhook
     secret: str = Field(description=(

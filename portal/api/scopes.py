@@ -28,6 +28,8 @@ NEEDS: dict[str, frozenset[Scope]] = {
     "api.create_webhook": frozenset({Scope.WEBHOOKS_WRITE}),
     "api.delete_webhook": frozenset({Scope.WEBHOOKS_WRITE}),
     "api.webhook_deliveries": frozenset({Scope.WEBHOOKS_WRITE}),
+    "api.switch_webhook": frozenset({Scope.WEBHOOKS_WRITE}),
+    "api.redeliver_webhook": frozenset({Scope.WEBHOOKS_WRITE}),
 }
 
 

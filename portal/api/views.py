@@ -13,6 +13,7 @@ from limits import parse
 from spectree import Response
 from sqlmodel import select
 
+from ..dates import utcnow
 from ..db import get_session
 from ..extensions import csrf
 from ..models import BankConnection, SyncRun
@@ -376,6 +377,53 @@ def delete_webhook(webhook_id: int):
     row = _own_webhook(webhook_id)
     webhooks.remove(get_session(), _office(), row.id, _actor())
     return "", 204
+
+
+@bp.patch("/webhooks/<int(signed=True):webhook_id>")
+@spec.validate(json=schemas.WebhookSwitch,
+               resp=Response(HTTP_200=schemas.Webhook, HTTP_400=_P, HTTP_404=_P, **_AUTH),
+               tags=["webhooks"], operation_id="switch_webhook")
+def switch_webhook(webhook_id: int):
+    """Switch a webhook on or off
+
+    As the Webhooks page's buttons: switched on, its failure streak starts again at 0 (also
+    after it was switched off for failing); switched off, nothing is sent to it, and its
+    disabled_reason is member."""
+    body: schemas.WebhookSwitch = request.context.json
+    row = _own_webhook(webhook_id)
+    row = webhooks.set_enabled(get_session(), _office(), row.id, body.enabled)
+    return _webhook(row)
+
+
+_REDELIVERY_REFUSALS = {
+    "disabled": "The webhook is switched off: switch it on first.",
+    "in_progress": "This delivery is being sent right now.",
+}
+
+
+@bp.post("/webhooks/<int(signed=True):webhook_id>/deliveries/<int(signed=True):delivery_id>"
+         "/redeliver")
+@spec.validate(resp=Response(HTTP_202=schemas.WebhookDelivery, HTTP_404=_P, HTTP_409=_P,
+                             **_AUTH),
+               tags=["webhooks"], operation_id="redeliver_webhook")
+def redeliver_webhook(webhook_id: int, delivery_id: int):
+    """Send a delivery again
+
+    Now, with the same webhook-id (a receiver that has it already can tell), and with the
+    whole retry schedule again. 409 with code webhook-disabled while the webhook is off, or
+    delivery-in-progress while it is being sent."""
+    row = _own_webhook(webhook_id)
+    if not 0 < delivery_id <= LARGEST_ID:
+        raise problems.not_found("No such delivery of this webhook.")
+    try:
+        delivery = webhooks.redeliver(get_session(), _office(), row.id, delivery_id, utcnow())
+    except webhooks.WebhookError as exc:
+        get_session().rollback()
+        if exc.code == "not_found":
+            raise problems.not_found("No such delivery of this webhook.") from None
+        code = {"disabled": "webhook-disabled", "in_progress": "delivery-in-progress"}[exc.code]
+        raise ApiProblem(409, code, _REDELIVERY_REFUSALS[exc.code]) from None
+    return _delivery(delivery), 202
 
 
 @bp.get("/webhooks/<int(signed=True):webhook_id>/deliveries")

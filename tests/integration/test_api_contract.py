@@ -54,5 +54,5 @@ def test_schemathesis_finds_no_5xx_and_no_schema_break(live_portal):
 
         run()
     print(f"schemathesis: {len(operations)} operations, {cases} cases")
-    assert len(operations) == 10 and cases >= len(operations) * 5  # every operation is tried
+    assert len(operations) == 12 and cases >= len(operations) * 5  # every operation is tried
     assert httpx.get(f"{live_portal.url}/api/v1/accounts", headers=bearer(token)).status_code == 200

@@ -1,7 +1,7 @@
 """/api/v1/webhooks over the test client: a webhook made through the API gives its secret
 once and is the same endpoint the Webhooks page lists, the URL and event rules answer as
 problems, the scope webhooks:write is needed, another office's webhooks answer 404, removal,
-and the delivery log newest first."""
+the delivery log newest first, switching a webhook off and on, and sending a delivery again."""
 import pytest
 from sqlmodel import Session, select
 
@@ -122,7 +122,9 @@ def test_webhooks_write_is_needed(app, world):
                                        Scope.SYNC_WRITE])
     for method, path in [("GET", "/api/v1/webhooks"), ("POST", "/api/v1/webhooks"),
                          ("DELETE", "/api/v1/webhooks/1"),
-                         ("GET", "/api/v1/webhooks/1/deliveries")]:
+                         ("GET", "/api/v1/webhooks/1/deliveries"),
+                         ("PATCH", "/api/v1/webhooks/1"),
+                         ("POST", "/api/v1/webhooks/1/deliveries/1/redeliver")]:
         body = _problem(_call(app, method, path, reader, json={}), 403)
         assert body["code"] == "insufficient-scope" and body["scope"] == "webhooks:write"
     with Session(engine) as s:
@@ -194,3 +196,63 @@ def test_the_document_describes_the_webhook_endpoints(client):
     assert "201" in post["responses"] and PROBLEM in post["responses"]["400"]["content"]
     assert "204" in doc["paths"]["/api/v1/webhooks/{webhook_id}"]["delete"]["responses"]
     assert "/api/v1/webhooks/{webhook_id}/deliveries" in doc["paths"]
+
+
+def test_switch_off_and_on_as_the_page_does(app, world):
+    engine, a, b, token = world
+    hook = _create(app, token).get_json()["webhook"]["id"]
+    with Session(engine) as s:
+        row = s.get(WebhookEndpoint, hook)
+        row.failure_streak = 3
+        s.commit()
+    off = _call(app, "PATCH", f"/api/v1/webhooks/{hook}", token, json={"enabled": False})
+    assert off.status_code == 200, off.data
+    assert off.get_json()["enabled"] is False and off.get_json()["disabled_reason"] == "member"
+    with Session(engine) as s:  # the Webhooks page shows the same endpoint off
+        assert [(w.id, w.enabled) for w in webhooks.listing(s, a.id)] == [(hook, False)]
+    on = _call(app, "PATCH", f"/api/v1/webhooks/{hook}", token, json={"enabled": True}).get_json()
+    assert on["enabled"] is True and on["disabled_reason"] is None and on["failure_streak"] == 0
+    bad = _call(app, "PATCH", f"/api/v1/webhooks/{hook}", token, json={"enabled": "maybe"})
+    assert _problem(bad, 400)["code"] == "invalid-request"
+    theirs = _create(app, make_token(engine, b.id, [Scope.WEBHOOKS_WRITE])).get_json()["webhook"]["id"]
+    answer = _call(app, "PATCH", f"/api/v1/webhooks/{theirs}", token, json={"enabled": False})
+    assert _problem(answer, 404)["code"] == "not-found"
+    with Session(engine) as s:
+        assert s.get(WebhookEndpoint, theirs).enabled is True  # another office's: untouched
+
+
+def test_redeliver_sends_a_past_delivery_again(app, world):
+    engine, a, b, token = world
+    hook = _create(app, token).get_json()["webhook"]["id"]
+    with Session(engine) as s:
+        webhooks.emit(s, a.id, "sync.completed", {"run_id": 1}, "sync-run:1", utcnow())
+        s.commit()
+        delivery = s.exec(select(WebhookDelivery)).one()
+        delivery.state, delivery.attempts, delivery.last_status = "failed", 8, 500
+        s.commit()
+        delivery_id = delivery.id
+    path = f"/api/v1/webhooks/{hook}/deliveries/{delivery_id}/redeliver"
+    again = _call(app, "POST", path, token)
+    assert again.status_code == 202, again.data
+    body = again.get_json()
+    assert body["id"] == delivery_id and body["state"] == "pending" and body["attempts"] == 0
+    with Session(engine) as s:
+        row = s.get(WebhookDelivery, delivery_id)
+        assert row.state == "pending" and row.next_attempt_at <= utcnow()
+        row.state = "sending"
+        s.commit()
+    assert _problem(_call(app, "POST", path, token), 409)["code"] == "delivery-in-progress"
+    _call(app, "PATCH", f"/api/v1/webhooks/{hook}", token, json={"enabled": False})
+    with Session(engine) as s:
+        s.get(WebhookDelivery, delivery_id).state = "failed"
+        s.commit()
+    assert _problem(_call(app, "POST", path, token), 409)["code"] == "webhook-disabled"
+    for wrong in (f"/api/v1/webhooks/{hook}/deliveries/999999/redeliver",
+                  f"/api/v1/webhooks/{hook}/deliveries/-1/redeliver"):
+        assert _problem(_call(app, "POST", wrong, token), 404)["code"] == "not-found"
+    # Another office's token cannot reach this delivery, through its webhook or its own.
+    other = make_token(engine, b.id, [Scope.WEBHOOKS_WRITE])
+    theirs = _create(app, other).get_json()["webhook"]["id"]
+    assert _problem(_call(app, "POST", path, other), 404)["code"] == "not-found"
+    answer = _call(app, "POST", f"/api/v1/webhooks/{theirs}/deliveries/{delivery_id}/redeliver", other)
+    assert _problem(answer, 404)["code"] == "not-found"
