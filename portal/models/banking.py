@@ -1,7 +1,7 @@
 """Bank-side records: consents (ログイン情報), the accounts they see, and our accounts (口座)."""
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from ..dates import utcnow
@@ -50,7 +50,9 @@ class RemoteAccount(SQLModel, table=True):
 class Account(SQLModel, table=True):
     """An account in the books. api accounts map to one remote account of one connection."""
 
-    __table_args__ = (UniqueConstraint("remote_account_id"),)
+    # (id, office_id): what a statement's one foreign key names (migration 0015).
+    __table_args__ = (UniqueConstraint("remote_account_id"),
+                      Index("ux_account_id_office", "id", "office_id", unique=True))
     id: int | None = Field(default=None, primary_key=True)
     office_id: int = Field(foreign_key="office.id", index=True)
     name: str = Field(max_length=200)

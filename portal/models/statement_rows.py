@@ -1,7 +1,7 @@
 """明細: one line of an account's statement."""
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, ForeignKeyConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..dates import utcnow
@@ -13,6 +13,8 @@ class Statement(SQLModel, table=True):
     # account so a repeated page, retry or re-import changes nothing.
     __table_args__ = (
         UniqueConstraint("account_id", "dedupe_key"),
+        ForeignKeyConstraint(["account_id", "office_id"], ["account.id", "account.office_id"],
+                             name="fk_statement_account_office"),
         Index("ix_statement_account_date", "account_id", "transaction_date", "id"),
         # The latest row carrying a balance, and the rows whose balance we carry forward:
         # one index lookup each, however long the ledger (partial, so they stay small).
@@ -30,7 +32,7 @@ class Statement(SQLModel, table=True):
         Index("ix_statement_office_norm", "office_id", "description_norm", "amount"),
         # An import's rows (undo, counts); rows from the bank carry none and stay out of it.
         # 0-yen rows (nothing to book): few, so 残高照合 counts them per month from here.
-        Index("ix_statement_zero", "account_id", "transaction_date",
+        Index("ix_statement_zero", "account_id", "office_id", "transaction_date",
               sqlite_where=text("amount = 0"), postgresql_where=text("amount = 0")),
         # The change feed reads added statements in (transaction, id) order per office.
         Index("ix_statement_feed", "office_id", "txid", "id"),
@@ -41,8 +43,10 @@ class Statement(SQLModel, table=True):
         {"sqlite_autoincrement": True},
     )
     id: int | None = Field(default=None, primary_key=True)
-    office_id: int = Field(foreign_key="office.id")
-    account_id: int = Field(foreign_key="account.id")
+    # Both in one foreign key to the account (migration 0015): the database holds a
+    # statement to its account's office, and checks one key per row where it checked two.
+    office_id: int
+    account_id: int
     transaction_date: date
     value_date: date | None = None
     amount: int = Field(sa_column=Column(BigInteger, nullable=False))  # signed, minor units
