@@ -4,7 +4,7 @@ office (office scoping no longer rests on the code alone), and an insert checks 
 row where it checked two (on PostgreSQL the checks were a fifth of a sync's insert time).
 
 SQLite cannot alter a table's keys: the table is copied (batch mode, as in 0012), its
-AUTOINCREMENT high-water mark kept, and the change feed's triggers made again.
+AUTOINCREMENT high-water mark kept, and the change feed's triggers made again as they were.
 
 Revision ID: 0015
 Revises: 0014
@@ -21,35 +21,6 @@ depends_on = None
 KEY = "fk_statement_account_office"
 # SQLite's keys have no names: batch mode names them by this convention to drop them.
 NAMES = {"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"}
-WATCHED = ("transaction_date", "value_date", "amount", "description", "balance_after", "memo")
-SQLITE_TRIGGERS = [  # as 0012 made them (0013 dropped the insert one on statement)
-    f"""CREATE TRIGGER statement_feed_update AFTER UPDATE OF {", ".join(WATCHED)} ON statement
-         WHEN {" OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in WATCHED)} BEGIN
-         INSERT INTO statement_change (office_id, account_id, statement_id, kind, txid)
-         VALUES (NEW.office_id, NEW.account_id, NEW.id, 'modified', 0); END""",
-    """CREATE TRIGGER statement_feed_delete AFTER DELETE ON statement BEGIN
-         INSERT INTO statement_change (office_id, account_id, statement_id, kind, txid)
-         VALUES (OLD.office_id, OLD.account_id, OLD.id, 'removed', 0); END""",
-    # book_line's name statement: SQLite refuses to rename the copy while they exist.
-    """CREATE TRIGGER book_line_feed_insert AFTER INSERT ON book_line
-         WHEN NEW.statement_id IS NOT NULL BEGIN
-         INSERT INTO statement_change (office_id, account_id, statement_id, kind, txid)
-         SELECT office_id, account_id, id, 'modified', 0 FROM statement WHERE id = NEW.statement_id;
-         END""",
-    """CREATE TRIGGER book_line_feed_delete AFTER DELETE ON book_line
-         WHEN OLD.statement_id IS NOT NULL BEGIN
-         INSERT INTO statement_change (office_id, account_id, statement_id, kind, txid)
-         SELECT office_id, account_id, id, 'modified', 0 FROM statement WHERE id = OLD.statement_id;
-         END""",
-    """CREATE TRIGGER book_line_feed_update AFTER UPDATE OF statement_id ON book_line
-         WHEN OLD.statement_id IS NOT NEW.statement_id BEGIN
-         INSERT INTO statement_change (office_id, account_id, statement_id, kind, txid)
-         SELECT office_id, account_id, id, 'modified', 0 FROM statement
-         WHERE id IN (OLD.statement_id, NEW.statement_id); END""",
-]
-BOOK_LINE_TRIGGERS = ("book_line_feed_insert", "book_line_feed_delete", "book_line_feed_update")
-
-
 def _postgres() -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
@@ -60,11 +31,17 @@ def _pg_key_names(columns: list[str]) -> list[str]:
 
 
 def _copy_sqlite(change) -> None:
-    """Run `change` on a batch copy of statement, keeping what the copy would lose."""
+    """Run `change` on a batch copy of statement, keeping what the copy would lose: the
+    AUTOINCREMENT high-water mark and the change feed's triggers (statement's own, and
+    book_line's, which name statement: SQLite refuses to rename the copy while they exist).
+    The triggers are taken as they stand and made again, not written out a second time."""
     bind = op.get_bind()
     seq = bind.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = 'statement'").scalar()
-    for name in BOOK_LINE_TRIGGERS:  # made again below, with statement's own
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    triggers = bind.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        "AND tbl_name IN ('statement', 'book_line') ORDER BY name").all()
+    for name, _sql in triggers:
+        op.execute(f"DROP TRIGGER {name}")
     with op.batch_alter_table("statement", recreate="always", naming_convention=NAMES,
                               table_kwargs={"sqlite_autoincrement": True}) as batch:
         change(batch)
@@ -75,7 +52,7 @@ def _copy_sqlite(change) -> None:
                                 "WHERE name = 'statement'").scalar() == 0:
             bind.exec_driver_sql("INSERT INTO sqlite_sequence (name, seq) VALUES ('statement', ?)",
                                  (seq,))
-    for sql in SQLITE_TRIGGERS:
+    for _name, sql in triggers:
         op.execute(sql)
 
 
