@@ -5,8 +5,8 @@ nobody works off, so nothing changes while it is measured), served by
 - werkzeug, threaded (the demo's server), in this process: CPU and SQL per request measured
   here; and
 - gunicorn with deploy/gunicorn.conf.py (the production web layout: --web-workers
-  processes, one request at a time each), on the same database: CPU read from the workers'
-  /proc entries, SQL not counted.
+  processes, one request at a time each; tests/support/deployment.py starts it), on the same
+  database: CPU read from the workers' /proc entries, SQL not counted.
 Client threads in a separate process hammer, one endpoint at a time for a fixed time:
 
   bare            GET of an endpoint that returns "ok", added to the app for this run only
@@ -24,15 +24,11 @@ import argparse
 import http.client
 import logging
 import multiprocessing
-import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -44,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from portal import create_app  # noqa: E402
 from portal.permissions import ROUTES, Open  # noqa: E402
+from tests.support.deployment import Deployment, cpu_seconds  # noqa: E402
 from tests.support.flows import PortalUser  # noqa: E402
 from tests.support.live_portal import LateApp, LivePortal  # noqa: E402
 from tests.support.portal_config import portal_config  # noqa: E402
@@ -133,49 +130,6 @@ def gunicorn_app(tmp: str, database_url: str = ""):
     return app
 
 
-def _children_cpu(pid: int) -> float:
-    """CPU seconds of a process's children (gunicorn's workers), from /proc."""
-    total = 0
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-@contextmanager
-def gunicorn(tmp: Path, database_url: str, workers: int):
-    """deploy/gunicorn.conf.py serving gunicorn_app on a free port; yields (url, pid)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "TSUNAGU_BIND": f"127.0.0.1:{port}", "TSUNAGU_WEB_WORKERS": str(workers)}
-    target = f"status_polling:gunicorn_app({str(tmp)!r}, {database_url or ''!r})"
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
-                             "--pythonpath", str(ROOT / "bench"), target],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:  # up when it answers and every worker has started
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/_bench/bare")
-                up = conn.getresponse().status == 200
-                conn.close()
-                children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-                if up and len(children) >= workers:
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start: " + proc.stderr.read().decode()[-2000:])
-            time.sleep(0.2)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
 def report(title: str, results: dict, args) -> None:
     base, signed = results["bare"], results["bare signed in"]
     print(f"\n[{title}] {args.accounts} accounts, {args.syncing} syncing; {args.threads} client "
@@ -238,8 +192,13 @@ def main() -> None:
             m = Measure(url, args.threads, time.process_time, lambda: queries[0])
             report("werkzeug, threaded, this process", m.run(cases, args.seconds, args.rounds), args)
         if args.server in ("gunicorn", "both"):
-            with gunicorn(tmp, args.database_url or "", args.web_workers) as (gurl, pid):
-                m = Measure(gurl, args.threads, lambda: _children_cpu(pid), lambda: None)
+            with Deployment(tmp / "gunicorn", {}, web_workers=args.web_workers) as web:
+                web.start_web(f"status_polling:gunicorn_app({str(tmp)!r}, {args.database_url or ''!r})",
+                              "--pythonpath", str(ROOT / "bench"))
+                web.wait_ready(timeout=60)
+                def workers_cpu() -> float:  # gunicorn's workers, not its master
+                    return sum(cpu_seconds(pid) for pid in web.web_pids() - {web.web.pid})
+                m = Measure(web.url, args.threads, workers_cpu, lambda: None)
                 report(f"gunicorn, deploy/gunicorn.conf.py, {args.web_workers} workers",
                        m.run(cases, args.seconds, args.rounds), args)
     finally:

@@ -22,15 +22,19 @@ class DriverQuery:
                                                dict(compiled.params))
         return found
 
+    def _statement(self, dialect: Dialect, params: dict) -> tuple[str, tuple | dict]:
+        """The SQL text for `dialect` and the parameters in the form its driver takes."""
+        sql, order, defaults = self._for(dialect)
+        values = {**defaults, **params}
+        return sql, tuple(values[k] for k in order) if order else values
+
     def all(self, session: Session, **params) -> list[tuple]:
         """The rows as the driver's tuples, on the session's connection through the DBAPI
         cursor itself: no CursorResult or Row per call (on a signed-in request or a poll,
         SQLAlchemy's result set-up cost more than the query). The engine's cursor-execute
         listeners are told as for any statement, so SQL counts and timings still see it."""
         conn = session.connection()
-        sql, order, defaults = self._for(conn.dialect)
-        values = {**defaults, **params}
-        args = tuple(values[k] for k in order) if order else values
+        sql, args = self._statement(conn.dialect, params)
         cursor = conn.connection.driver_connection.cursor()
         try:
             if conn.dispatch.before_cursor_execute:
@@ -47,9 +51,7 @@ class DriverQuery:
         """The rows as the driver's tuples, `batch` at a time through one cursor: on
         PostgreSQL a server-side (named) cursor, on SQLite its own stepping cursor. Memory
         stays one batch however many rows; no Row object or type conversion per row."""
-        sql, order, defaults = self._for(conn.dialect)
-        values = {**defaults, **params}
-        args = tuple(values[k] for k in order) if order else values
+        sql, args = self._statement(conn.dialect, params)
         driver = conn.connection.driver_connection
         named = conn.dialect.name == "postgresql"
         cursor = driver.cursor(name=f"stream_{id(self):x}") if named else driver.cursor()

@@ -40,6 +40,12 @@ def process_env(settings: dict, instance_dir: Path) -> dict:
     return env
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Proc:
     name: str
@@ -54,9 +60,7 @@ class Proc:
         return self.log_path.read_text(errors="replace")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the process so far (Linux /proc)."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_seconds(self.pid)
 
     def holds(self, lease_owner: str | None) -> bool:
         # A lease owner is "host:pid:random" (portal.services.sync_run.new_worker_id).
@@ -115,9 +119,10 @@ class Deployment:
         finally:
             engine.dispose()
 
-    def start_web(self) -> Proc:
-        """gunicorn as deploy/ runs it: its config file, `app:app`."""
-        self.web = self._spawn("web", ["-m", "gunicorn", "-c", str(GUNICORN_CONF), "app:app"], {
+    def start_web(self, app: str = "app:app", *gunicorn_args: str) -> Proc:
+        """gunicorn as deploy/ runs it: its config file, `app:app` (or another WSGI app)."""
+        self.web = self._spawn("web", ["-m", "gunicorn", "-c", str(GUNICORN_CONF), *gunicorn_args,
+                                       app], {
             "TSUNAGU_BIND": f"127.0.0.1:{self.port}", "TSUNAGU_WEB_WORKERS": str(self.web_workers)})
         return self.web
 
