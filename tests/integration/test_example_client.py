@@ -2,7 +2,6 @@
 its SQLite copy equals the office's ledger after each run — after syncs from the bank, a
 file import and its undo, a memo edit — and its webhook server takes a correctly signed
 statements.added (and syncs) and refuses a wrongly signed one with 401."""
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from portal.models import Account, Statement, StatementImport
 from portal.models.books import BookLine
 from portal.services import audit
 from tests.integration.lifetime_helpers import link_first
+from tests.support.deployment import free_port
 from tests.support.flows import PortalUser, wait_for
 
 SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "tsunagu_sync.py"
@@ -52,13 +52,21 @@ def run_client(portal, token: str, copy: Path) -> str:
     return done.stdout
 
 
-def test_the_example_client_keeps_a_copy_equal_to_the_ledger(live_portal, sandbox, db, tmp_path):
-    user = PortalUser(live_portal, email="example-client@example.jp").signup()
+def linked_with_token(live_portal, sandbox, db, email: str, name: str):
+    """A user with a synced account at the bank and a statements:read token of their office:
+    (user, account id, remote account, office id, token)."""
+    user = PortalUser(live_portal, email=email).signup()
     account_id, remote = link_first(user, sandbox, db)
     with db() as s:
         office_id = s.get(Account, account_id).office_id
-        token, _row = tokens.create(s, office_id, audit.SYSTEM, name="example",
+        token, _row = tokens.create(s, office_id, audit.SYSTEM, name=name,
                                     scopes=[Scope.STATEMENTS_READ])
+    return user, account_id, remote, office_id, token
+
+
+def test_the_example_client_keeps_a_copy_equal_to_the_ledger(live_portal, sandbox, db, tmp_path):
+    user, account_id, remote, office_id, token = linked_with_token(
+        live_portal, sandbox, db, "example-client@example.jp", "example")
     copy = tmp_path / "copy.sqlite"
     assert "synced:" in run_client(live_portal, token, copy)
     first = portal_ledger(db, office_id)
@@ -92,21 +100,11 @@ def test_the_example_client_keeps_a_copy_equal_to_the_ledger(live_portal, sandbo
     assert copy_of(copy) == third
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_the_example_webhook_server_checks_signatures(live_portal, sandbox, db, tmp_path):
-    user = PortalUser(live_portal, email="example-hooks@example.jp").signup()
-    account_id, remote = link_first(user, sandbox, db)
-    with db() as s:
-        office_id = s.get(Account, account_id).office_id
-        token, _row = tokens.create(s, office_id, audit.SYSTEM, name="hooks",
-                                    scopes=[Scope.STATEMENTS_READ])
+    user, account_id, remote, office_id, token = linked_with_token(
+        live_portal, sandbox, db, "example-hooks@example.jp", "hooks")
     secret = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-    port, copy = _free_port(), tmp_path / "hooks.sqlite"
+    port, copy = free_port(), tmp_path / "hooks.sqlite"
     server = subprocess.Popen([sys.executable, str(SCRIPT), "--url", live_portal.url, "--token", token,
                                "--db", str(copy), "--serve-webhooks", str(port), "--secret", secret],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -9,7 +9,6 @@ as added, a modification of one it never got, or another office's row.
 import itertools
 import random
 import threading
-import time
 from collections import Counter
 from datetime import date, timedelta
 
@@ -33,6 +32,7 @@ from portal.models.vocabulary import BusinessForm, StatementSource
 from portal.services import csv_ingest, imports, manual_entries, statement_feed
 from portal.services.books import booking, masters
 from portal.services.statements import upsert_statements
+from tests.support.flows import wait_for
 
 START = date(2024, 4, 1)
 _names = itertools.count()
@@ -119,13 +119,12 @@ class Client:
         """Catch up until the copy equals the office's ledger, or the deadline. On PostgreSQL
         the feed holds back behind a transaction older than its horizon, and one of another
         database (another test's) that ended just before the feed looked is counted too: the
-        next call goes on. A change the feed never hands over still fails: the ledger and
-        the copy are compared by the caller."""
-        deadline = time.monotonic() + seconds
-        self.catch_up(count)
-        while self.copy != ledger(self.engine, office_id) and time.monotonic() < deadline:
-            time.sleep(0.05)  # a poll interval, with the deadline above
+        next call goes on. A change the feed never hands over still fails, at the deadline."""
+        def caught_up() -> bool:
             self.catch_up(count)
+            return self.copy == ledger(self.engine, office_id)
+
+        wait_for(caught_up, timeout=seconds, interval=0.05, message="the copy to equal the ledger")
 
 
 DAYS = st.integers(0, 6)
