@@ -21,7 +21,7 @@ from .dates import utcnow
 from .db import get_session, session_scope
 from .models import Notice, Office, User
 from .models.vocabulary import NoticeKind
-from .services import mailer, notifications
+from .services import leased_claims, mailer, notifications
 
 SALT = "notice-unsubscribe"
 BATCH = 10  # notices claimed at a time: a batch is sent well within its lease
@@ -110,15 +110,10 @@ def deliver_due(app: Flask, now=None) -> int:
     engine = app.extensions["db_engine"]
     lease = float(app.config.get("NOTICE_LEASE_SECONDS", 300))
     max_attempts = int(app.config["NOTICE_MAX_ATTEMPTS"])
-    sent = 0
     with app.app_context():
-        while True:
-            with session_scope(engine) as session:
-                ids = notifications.claim(session, now or utcnow(), lease, BATCH)
-            if not ids:
-                return sent
-            for notice_id in ids:
-                sent += _deliver_one(app, engine, settings, notice_id, max_attempts)
+        return leased_claims.drain(
+            engine, lambda session: notifications.claim(session, now or utcnow(), lease, BATCH),
+            lambda notice_id: _deliver_one(app, engine, settings, notice_id, max_attempts))
 
 
 def _deliver_one(app: Flask, engine, settings, notice_id: int, max_attempts: int) -> int:

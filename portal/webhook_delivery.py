@@ -18,7 +18,7 @@ from standardwebhooks import Webhook
 from .dates import utcnow
 from .db import session_scope
 from .models.api import WebhookDelivery, WebhookEndpoint
-from .services import webhooks
+from .services import leased_claims, webhooks
 from .services.webhooks import Resolver, WebhookError
 
 BATCH = 20
@@ -71,14 +71,9 @@ def deliver_due(app: Flask, now: datetime | None = None, resolver: Resolver | No
     resolver = resolver or resolver_of(app)
     engine = app.extensions["db_engine"]
     lease = float(app.config["WEBHOOK_LEASE_SECONDS"])
-    delivered = 0
-    while True:
-        with session_scope(engine) as session:
-            ids = webhooks.claim(session, now or utcnow(), lease, BATCH)
-        if not ids:
-            return delivered
-        for delivery_id in ids:
-            delivered += _deliver_one(app, engine, delivery_id, now, resolver, transport)
+    return leased_claims.drain(
+        engine, lambda session: webhooks.claim(session, now or utcnow(), lease, BATCH),
+        lambda delivery_id: _deliver_one(app, engine, delivery_id, now, resolver, transport))
 
 
 def _deliver_one(app: Flask, engine, delivery_id: int, now: datetime | None, resolver: Resolver,

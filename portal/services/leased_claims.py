@@ -1,7 +1,9 @@
 """Taking due rows of an outbox (e-mail notices, webhook deliveries) for one process: each row
 is owned by the one process whose conditional update matched, under a lease that a dead
 process leaves to run out."""
-from sqlalchemy import update
+from collections.abc import Callable
+
+from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 
@@ -22,3 +24,16 @@ def claim_due(session: Session, model, due, *, limit: int, values: dict) -> list
             session.commit()  # SQLite: hold the write lock for one row at a time
     session.commit()
     return claimed
+
+
+def drain(engine: Engine, claim: Callable[[Session], list[int]],
+          deliver: Callable[[int], int]) -> int:
+    """Claim batches (`claim` on a session of its own) until none is due, handing each id
+    claimed to `deliver` (1 when it went out, else 0); returns how many went out."""
+    done = 0
+    while True:
+        with Session(engine, expire_on_commit=False) as session:
+            ids = claim(session)
+        if not ids:
+            return done
+        done += sum(deliver(row_id) for row_id in ids)
