@@ -121,8 +121,10 @@ _HORIZON_SQL = """(SELECT COALESCE(MIN(x::text::bigint),
 
 
 def _horizon():
-    """PostgreSQL: every change with a transaction id below this has ended."""
-    return literal_column(_HORIZON_SQL, BigInteger)
+    """PostgreSQL: every row with a transaction id below this has ended. A CTE, so the two
+    streams of a page compare with one value, worked out once."""
+    return select(select(literal_column(_HORIZON_SQL, BigInteger).label("txid"))
+                  .cte("horizon").c.txid).scalar_subquery()
 
 
 def _positions(session: Session, office_id: int, at: Place, limit: int):
@@ -140,8 +142,9 @@ def _positions(session: Session, office_id: int, at: Place, limit: int):
              .where(StatementChange.office_id == office_id, _EDIT_KINDS,
                     tuple_(StatementChange.txid, StatementChange.id) > at.edits))
     if session.get_bind().dialect.name == "postgresql":
-        added = added.where(Statement.txid < _horizon())
-        edits = edits.where(StatementChange.txid < _horizon())
+        horizon = _horizon()
+        added = added.where(Statement.txid < horizon)
+        edits = edits.where(StatementChange.txid < horizon)
     added = added.order_by(Statement.txid, Statement.id).limit(limit).subquery()
     edits = edits.order_by(StatementChange.txid, StatementChange.id).limit(limit).subquery()
     return session.execute(union_all(select(added), select(edits))).all()
