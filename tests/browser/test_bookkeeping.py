@@ -167,7 +167,10 @@ def test_statements_become_entries_and_journal_files(page: Page, live_portal, db
     for _ in range(40):
         if not confirm_all.is_visible():
             break
-        confirm_all.click()
+        # Wait for the answer's page: the page being left still shows the last flash, and the
+        # button is briefly absent while the next page loads.
+        with page.expect_navigation():
+            confirm_all.click()
         expect(page.locator(".flash")).to_be_visible()
     expect(page.get_by_text("未処理の明細はありません。")).to_be_visible()
     with db() as s:
