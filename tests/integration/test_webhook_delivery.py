@@ -5,11 +5,12 @@ the endpoint off and mail the owners and admins; redelivery; targets that resolv
 private address are refused at delivery time; two processes send each delivery once."""
 import json
 import threading
+from contextlib import ExitStack
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 from standardwebhooks import Webhook
 
 from portal import create_app
@@ -22,6 +23,7 @@ from portal.services import webhooks
 from portal.services.audit import SYSTEM
 from portal.webhook_delivery import deliver_due
 from tests.integration.test_consent_expiry import link
+from tests.support import postgres
 from tests.support.flows import PortalUser, wait_for
 from tests.support.notice_office import MANAGERS, make_office
 from tests.support.portal_config import portal_config
@@ -95,11 +97,16 @@ def test_a_sync_sends_a_signed_sync_completed(live_portal, sandbox, db, receiver
     assert "sync.completed" in log and "204" in log
 
 
+def _app(tmp_path, mailbox, **overrides):
+    return create_app(portal_config(tmp_path, WEBHOOK_ALLOW_PRIVATE=True, WEBHOOK_DISABLE_AFTER=2,
+                                    PUBLIC_URL="https://tsunagu.example.jp", **mailbox.settings(),
+                                    **overrides),
+                      instance_path=str(tmp_path / "instance"))
+
+
 @pytest.fixture
 def app(tmp_path, mailbox):
-    app = create_app(portal_config(tmp_path, WEBHOOK_ALLOW_PRIVATE=True, WEBHOOK_DISABLE_AFTER=2,
-                                   PUBLIC_URL="https://tsunagu.example.jp", **mailbox.settings()),
-                     instance_path=str(tmp_path / "instance"))
+    app = _app(tmp_path, mailbox)
     yield app
     app.extensions["db_engine"].dispose()
 
@@ -208,7 +215,23 @@ def test_the_checked_address_is_the_one_connected_to(app, db, receiver):
     Webhook(secret).verify(body, _lower(headers))
 
 
-def test_two_processes_delivering_at_once_send_each_delivery_once(app, db, receiver):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app_on(request, tmp_path, mailbox):
+    """A portal on SQLite, then on PostgreSQL: the claim differs (SKIP LOCKED there)."""
+    with ExitStack() as stack:
+        overrides = {}
+        if request.param == "postgresql":
+            if not postgres.server_answers():
+                pytest.skip("no PostgreSQL server answers")
+            overrides["DATABASE_URL"] = stack.enter_context(postgres.fresh_database())
+        app = _app(tmp_path, mailbox, **overrides)
+        yield app
+        app.extensions["db_engine"].dispose()
+
+
+def test_two_processes_delivering_at_once_send_each_delivery_once(app_on, receiver):
+    app, engine = app_on, app_on.extensions["db_engine"]
+    db = lambda: Session(engine)  # noqa: E731
     office, _, _ = _endpoint(app, db, receiver.url)
     for n in range(30):
         _emit(db, office.office_id, f"e-{n}", utcnow())
