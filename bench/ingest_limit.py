@@ -5,7 +5,8 @@ For each database and each N, in one run:
   client, adapters, upsert and per-page commits);
 - raw: the same pages fetched with one plain httpx.Client, decoded with `json`, written with
   the driver's executemany (sqlite3 / psycopg, INSERT ... ON CONFLICT DO NOTHING) into a
-  table with the same columns and unique key, committed per page as the sync does;
+  table with the same columns and unique key, committed per page as the sync does (on
+  SQLite with the portal's journal and sync settings);
 - raw with our indexes: the same into a table that also has the statement table's other
   indexes (OUR_INDEXES), so the two ratios tell the indexes' cost from our code's.
 
@@ -48,7 +49,10 @@ RAW_TABLE = """CREATE TABLE raw_statement (
     description VARCHAR(500) NOT NULL, description_norm VARCHAR(500) NOT NULL,
     balance_after BIGINT, balance_derived BOOLEAN NOT NULL, memo VARCHAR(500) NOT NULL,
     source VARCHAR(10) NOT NULL, dedupe_key VARCHAR(200) NOT NULL, sync_run_id INTEGER,
-    import_id INTEGER, created_at TIMESTAMP NOT NULL, UNIQUE (account_id, dedupe_key))"""
+    import_id INTEGER, created_at TIMESTAMP NOT NULL, txid BIGINT NOT NULL DEFAULT {txid},
+    UNIQUE (account_id, dedupe_key))"""
+# statement.txid's default on each database (migration 0013): the change feed's order.
+TXID_DEFAULT = {"sqlite": "0", "postgresql": "(pg_current_xact_id()::text::bigint)"}
 RAW_INSERT = ("INSERT INTO raw_statement (office_id, account_id, transaction_date, value_date, "
               "amount, description, description_norm, balance_after, balance_derived, memo, "
               "source, dedupe_key, sync_run_id, import_id, created_at) VALUES ({marks}) "
@@ -144,6 +148,7 @@ OUR_INDEXES = (
     "WHERE balance_after IS NOT NULL",
     "CREATE INDEX raw_office_date ON raw_statement (office_id, transaction_date, id)",
     "CREATE INDEX raw_office_norm ON raw_statement (office_id, description_norm, amount)",
+    "CREATE INDEX raw_feed ON raw_statement (office_id, txid, id)",
 )
 
 
@@ -151,14 +156,18 @@ def raw(database: str, db_target, job: dict, our_indexes: bool = False) -> dict:
     """The limit: plain HTTP + json + the driver's executemany, one commit per page."""
     if database == "sqlite":
         conn = sqlite3.connect(db_target)
+        # The portal's durability (db.make_engine): WAL, no fsync per commit. SQLite's own
+        # default would add one per page, which the portal does not pay.
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("DROP TABLE IF EXISTS raw_statement")
-        conn.execute(RAW_TABLE.format(pk="INTEGER PRIMARY KEY"))
+        conn.execute(RAW_TABLE.format(pk="INTEGER PRIMARY KEY", txid=TXID_DEFAULT[database]))
         insert = RAW_INSERT.format(marks=", ".join("?" * 15))
     else:
         import psycopg
         conn = psycopg.connect(db_target)
         conn.execute("DROP TABLE IF EXISTS raw_statement")
-        conn.execute(RAW_TABLE.format(pk="SERIAL PRIMARY KEY"))
+        conn.execute(RAW_TABLE.format(pk="SERIAL PRIMARY KEY", txid=TXID_DEFAULT[database]))
         insert = RAW_INSERT.format(marks=", ".join(["%s"] * 15))
     for ddl in OUR_INDEXES if our_indexes else ():
         conn.execute(ddl)
@@ -179,7 +188,9 @@ def raw(database: str, db_target, job: dict, our_indexes: bool = False) -> dict:
                 batch = [(job["office_id"], job["account_id"], t["transactionDate"],
                           t.get("valueDate"),
                           int(t["amount"]) * (1 if t["transactionType"] == "1" else -1),
-                          t.get("remarks", ""), "",
+                          # description_norm: the text itself, so the raw table's norm
+                          # index holds keys as varied and as long as ours does.
+                          t.get("remarks", ""), t.get("remarks", ""),
                           int(t["balance"]) if "balance" in t else None, False, "", "api",
                           "api:" + t["itemKey"], None, None, now)
                          for t in page["transactions"]]
