@@ -147,7 +147,7 @@ OUR_INDEXES = (
     "CREATE INDEX raw_balance ON raw_statement (account_id, transaction_date, id) "
     "WHERE balance_after IS NOT NULL",
     "CREATE INDEX raw_office_date ON raw_statement (office_id, transaction_date, id)",
-    "CREATE INDEX raw_office_norm ON raw_statement (office_id, description_norm, amount)",
+    "CREATE INDEX raw_office_norm ON raw_statement (office_id, description_norm, id, amount)",
     "CREATE INDEX raw_feed ON raw_statement (office_id, txid, id)",
 )
 
