@@ -9,6 +9,7 @@ at the first balance of each balanced day whose anchor a touched day may have mo
 recomputed from the day rows in between. Everything is recomputed from the statements, never
 adjusted by a difference: a write that went wrong is mended by the next write on that day.
 """
+import json
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import date
@@ -57,18 +58,38 @@ def touched(session: Session, account_id: int, days: Iterable[date]) -> None:
     _recompute_crossings(session, account_id, office_id, days)
 
 
+# The read-back of a chunk of days, one parameter for all of them (the days of a chunk vary).
+_DAY_ROWS = {
+    "sqlite": "SELECT transaction_date, amount, balance_after FROM statement WHERE account_id = ? "
+              "AND transaction_date IN (SELECT value FROM json_each(?)) ORDER BY transaction_date, id",
+    "postgresql": "SELECT transaction_date, amount, balance_after FROM statement "
+                  "WHERE account_id = %s AND transaction_date = ANY(%s) ORDER BY transaction_date, id",
+}
+
+
+def _day_rows(session: Session, account_id: int, chunk: list[date]) -> list:
+    """(transaction_date, amount, balance_after) of the chunk's days in ledger order, as the
+    driver gives them (SQLite: the date as its ISO text). Driver SQL: a sync reads back every
+    row it wrote through here, and converting each row's date was most of that time."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        days = json.dumps([d.isoformat() for d in chunk])
+    else:
+        days = chunk
+    return conn.exec_driver_sql(_DAY_ROWS[conn.dialect.name], (account_id, days)).all()
+
+
 def _recompute_days(session: Session, account_id: int, office_id: int, chunk: list[date]) -> None:
-    rows = session.execute(select(Statement.transaction_date, Statement.amount, Statement.balance_after)
-                           .where(Statement.account_id == account_id,
-                                  Statement.transaction_date.in_(chunk))
-                           .order_by(Statement.transaction_date, Statement.id)).all()
+    rows = _day_rows(session, account_id, chunk)
     summaries, breaks = [], []
     i = 0
     while i < len(rows):
         j = i
         while j < len(rows) and rows[j][0] == rows[i][0]:
             j += 1
-        summary, inner = summarise(rows[i][0], [(r[1], r[2]) for r in rows[i:j]])
+        day = rows[i][0]
+        summary, inner = summarise(day if isinstance(day, date) else date.fromisoformat(day),
+                                   [(r[1], r[2]) for r in rows[i:j]])
         summaries.append(summary)
         breaks.extend(inner)
         i = j
