@@ -77,7 +77,7 @@ def _iso_day(value):
     return None if value is None else value.isoformat()
 
 
-def _has_aliases(session: Session, account_id: int) -> bool:
+def has_aliases(session: Session, account_id: int) -> bool:
     """One probe of the (account_id, dedupe_key) unique index: most accounts have none."""
     return session.exec(select(exists().where(StatementAlias.account_id == account_id))).one()
 
@@ -92,21 +92,25 @@ def upsert_statements(session: Session, account: Account, rows: list[dict]) -> i
     return len(days)
 
 
-def insert_statements(session: Session, account: Account, rows: list[dict]) -> list[date]:
+def insert_statements(session: Session, account: Account, rows: list[dict], *,
+                      aliases: bool | None = None) -> list[date]:
     """Insert rows whose dedupe_key the account does not hold yet; returns the
     transaction_date of every row inserted. The caller brings the kept figures up to date
     for those days (ledger_stats.touched) before it commits: a sync does it once for many
     pages, not once per page.
 
     Duplicates are decided by the unique (account, key) constraint in the insert itself; keys
-    held as an alias are looked up only for an account that has aliases.
+    held as an alias are looked up only for an account that has aliases (`aliases`: whether
+    it has, when the caller knows; None: look).
     """
     if not rows:
         return []
     unknown = set().union(*rows) - _ROW_KEYS
     if unknown:
         raise ValueError(f"not statement columns: {sorted(unknown)}")
-    if _has_aliases(session, account.id):
+    if aliases is None:
+        aliases = has_aliases(session, account.id)
+    if aliases:
         aliased = set(session.exec(select(StatementAlias.dedupe_key).where(
             StatementAlias.account_id == account.id,
             StatementAlias.dedupe_key.in_([r["dedupe_key"] for r in rows]))))

@@ -37,7 +37,7 @@ from . import accounts as accounts_svc
 from . import balances, call_budget, ledger_stats, sync_queue, webhooks
 from .connections import access_token, mark_reauth
 from .cutover.apply import apply_api_page
-from .statements import days_with_rows, insert_statements
+from .statements import days_with_rows, has_aliases, insert_statements
 from .sync_window import fetch_window, missing_range
 
 log = logging.getLogger(__name__)
@@ -245,6 +245,10 @@ def _fetch_pages(session: Session, ctx: SyncContext, run: SyncRun, account: Acco
     database's."""
     since_stats = since_commit = pending_added = 0
     last_commit = time.monotonic()
+    # Aliases come only from a cutover (apply_api_page, which looks on every page): an
+    # account without a cutover date gets none while it syncs, so one look serves all pages
+    # (a look per page also flushed the run's counters each time).
+    aliases = None if account.cutover_date else has_aliases(session, account.id)
     pages = client.transaction_pages(token, remote_id, run.date_from, run.date_to,
                                      cursor=run.resume_cursor)
     try:
@@ -254,7 +258,7 @@ def _fetch_pages(session: Session, ctx: SyncContext, run: SyncRun, account: Acco
                 if account.cutover_date:
                     added = apply_api_page(session, account, rows)
                 else:
-                    days = insert_statements(session, account, rows)
+                    days = insert_statements(session, account, rows, aliases=aliases)
                     _stats_due(session).update(days)
                     added = len(days)
                     since_stats += added
