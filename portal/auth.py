@@ -56,12 +56,17 @@ def _load_user(user_id: str) -> SessionUser | None:
     return user
 
 
-def log_in(user_id: int, office_id: int | None = None) -> None:
-    """Sign in, working in `office_id` when the user is its member, else in their first."""
+def log_in(user_id: int, office_id: int | None = None) -> bool:
+    """Sign in, working in `office_id` when the user is its member, else in their first.
+    False, and nobody signed in, for a user who is a member of no office (removed from the
+    only one, or left it): every page works in an office, so they get to choose one first."""
     user = _session_user(user_id, office_id)
+    if user is None:
+        return False
     login_user(user)
     cookie_session[VERSION_KEY] = user.session_version
     cookie_session[OFFICE_KEY] = user.office_id
+    return True
 
 
 def switch_office(office_id: int) -> bool:

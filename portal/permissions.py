@@ -47,6 +47,7 @@ ROUTES: dict[str, Can | Open] = {
     "auth": Open.PUBLIC,
     "password_reset": Open.PUBLIC,
     "two_factor.login_code": Open.PUBLIC,
+    "no_office": Open.PUBLIC,  # a user of no office, held after their password: the view checks
     "invitations": Open.PUBLIC,  # the link in an invitation mail; the view checks the token
     "notices.unsubscribe": Open.PUBLIC,  # one-click, by a signed token in the mail
     "account_security": Open.SIGNED_IN,

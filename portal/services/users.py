@@ -26,6 +26,10 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
 def find(session: Session, email: str) -> User | None:
     return session.exec(select(User).where(User.email == normalise_email(email))).first()
 

@@ -10,6 +10,7 @@ def register_blueprints(app) -> None:
         books,
         home,
         invitations,
+        no_office,
         notices,
         oauth_callback,
         office,
@@ -21,5 +22,6 @@ def register_blueprints(app) -> None:
     )
 
     for module in (sign_in, home, accounts, oauth_callback, reauth, account, account_security,
-                   password_reset, two_factor, books, office, offices, invitations, notices, api):
+                   password_reset, two_factor, no_office, books, office, offices, invitations, notices,
+                   api):
         app.register_blueprint(module.bp)

@@ -16,7 +16,7 @@ from ..forms_team import InvitedAccountForm
 from ..labels import role_summary
 from ..services import invitations, users
 from ..services.invitations import Found, InvitationError
-from .sign_in import start_session
+from .sign_in import held_without_office, start_session
 
 bp = Blueprint("invitations", __name__, url_prefix="/invitations")
 
@@ -28,9 +28,17 @@ def _invalid(found: Found | None):
     return render_template("invitations/invalid.html", found=found), 404 if found is None else 410, NO_STORE
 
 
+def _held(found: Found):
+    """The invited user, held after their password as a member of no office (sign_in)."""
+    held = held_without_office()
+    return held if held is not None and held.email == found.email else None
+
+
 def _page(token: str, found: Found, form: InvitedAccountForm | None = None, status: int = 200):
     if current_user.is_authenticated:
         mode = "join" if current_user.email == found.email else "other"
+    elif _held(found) is not None:
+        mode = "join"
     elif users.find(get_session(), found.email) is not None:
         mode = "login"
     else:
@@ -59,23 +67,34 @@ def _joined(office_name: str):
 
 @bp.post("/<token>")
 def join(token: str):
-    """参加する: the signed-in user joins, and the session moves to the office joined."""
+    """参加する: the signed-in user joins, and the session moves to the office joined. A user
+    of no office, held after their password, joins and is signed in there."""
     session = get_session()
-    if not current_user.is_authenticated:
-        return redirect(url_for("invitations.show", token=token), code=303)
     found = invitations.valid(session, token)
+    held = None if current_user.is_authenticated or found is None else _held(found)
+    if not current_user.is_authenticated and held is None:
+        return redirect(url_for("invitations.show", token=token), code=303)
     try:
-        membership = invitations.accept(session, token, current_user.id)
+        membership = invitations.accept(session, token, held.id if held else current_user.id)
     except InvitationError as exc:
         if exc.code == "wrong_email" and found is not None:
             return _page(token, found, status=403)
         if exc.code == "already_member" and found is not None:
-            switch_office(found.office_id)
+            _enter(held, found.office_id)
             flash(_("すでに事業所「%(name)s」のメンバーです。", name=found.office_name), "success")
             return redirect(url_for("home.index"), code=303)
         return _invalid(invitations.lookup(session, token))
-    switch_office(membership.office_id)
+    _enter(held, membership.office_id)
     return _joined(found.office_name)
+
+
+def _enter(held, office_id: int) -> None:
+    """Work in the office joined: the held user is signed in there, a signed-in one moves."""
+    if held is not None:
+        start_session(None)
+        log_in(held.id, office_id)
+    else:
+        switch_office(office_id)
 
 
 @bp.post("/<token>/account")

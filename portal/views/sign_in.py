@@ -43,15 +43,46 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
-def start_session(user_id: int | None) -> None:
+def start_session(user_id: int | None) -> bool:
     """A fresh session (nothing from before survives but the language), signed in as
-    `user_id` unless it is None."""
+    `user_id` unless it is None. False when that user is a member of no office: nobody is
+    signed in then, and the caller holds them for the choice (hold_without_office)."""
     lang = cookie_session.get("lang")
     cookie_session.clear()
     if lang:
         cookie_session["lang"] = lang
-    if user_id is not None:
-        log_in(user_id)
+    return user_id is not None and log_in(user_id)
+
+
+# A user whose password (and code) were right but who is a member of no office (removed
+# from their only one, or left it): held half signed in, like PENDING_KEY, until they make
+# an office of their own (views/no_office.py) or join one by an invitation's link
+# (views/invitations.py). Named with their session version, so a password change or
+# 「すべての端末からログアウト」 ends it as it ends sessions.
+NO_OFFICE_KEY = "no_office"
+NO_OFFICE_SECONDS = 600
+
+
+def hold_without_office(user_id: int, version: int, target: str):
+    """Hold the user for the choice, and send them on: back to the invitation they came
+    from, else to the page that offers it."""
+    cookie_session[NO_OFFICE_KEY] = {"uid": user_id, "sv": version,
+                                     "until": int(time.time()) + NO_OFFICE_SECONDS}
+    if urlsplit(target).path.startswith("/invitations/"):
+        return redirect(target, code=303)
+    return see_other("no_office.choose")
+
+
+def held_without_office():
+    """The user held for the choice (a User), while the hold is fresh and their sessions
+    were not ended since; else None."""
+    held = cookie_session.get(NO_OFFICE_KEY)
+    if not isinstance(held, dict) or held.get("until", 0) < time.time():
+        return None
+    user = users.by_id(get_session(), held.get("uid"))
+    if user is None or user.session_version != held.get("sv"):
+        return None
+    return user
 
 
 def confirm_signup_by_mail() -> bool:
@@ -142,7 +173,8 @@ def login():
                                                "until": int(time.time()) + PENDING_SECONDS,
                                                "next": target}
                 return see_other("two_factor.login_code")
-            start_session(user.id)
+            if not start_session(user.id):
+                return hold_without_office(user.id, user.session_version, target)
             return redirect(target, code=303)
     return render_template("auth/login.html", form=form), 400 if form.errors else 200
 

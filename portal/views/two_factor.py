@@ -15,7 +15,7 @@ from ..services import audit, two_factor, users
 from . import rate_limits
 from .acting import actor
 from .http import is_htmx, see_other
-from .sign_in import PENDING_KEY, start_session
+from .sign_in import PENDING_KEY, hold_without_office, start_session
 
 bp = Blueprint("two_factor", __name__)
 
@@ -64,13 +64,14 @@ def login_code():
         if wait:
             return rate_limits.too_many(wait)
         session = get_session()
-        member = users.member(session, pending["uid"])
+        user = users.by_id(session, pending["uid"])
         # The password may have changed (or every session ended) since it was given.
-        if (member is not None and member.session_version == pending["sv"]
-                and two_factor.verify(session, _cipher(), member.id, form.code.data)):
-            rate_limits.give_back(rate_limits.CODE_ACCOUNT, str(member.id))
-            start_session(member.id)
-            left = two_factor.recovery_codes_left(session, member.id)
+        if (user is not None and user.session_version == pending["sv"]
+                and two_factor.verify(session, _cipher(), user.id, form.code.data)):
+            rate_limits.give_back(rate_limits.CODE_ACCOUNT, str(user.id))
+            if not start_session(user.id):  # a member of no office: they choose one first
+                return hold_without_office(user.id, user.session_version, pending["next"])
+            left = two_factor.recovery_codes_left(session, user.id)
             if left < two_factor.RECOVERY_CODES and left <= 3:
                 flash(_("残りのリカバリーコードが少なくなっています。2段階認証を設定し直すと、新しいコードが発行されます。"),
                       "warning")

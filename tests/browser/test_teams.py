@@ -5,6 +5,8 @@
   roles are not there, and their addresses answer 403);
 - an accountant who is a member of three offices moves between them with the switcher in the
   top bar and the overview of every office;
+- a member removed from the only office they had signs in to a page that says so, and makes
+  an office of their own there;
 - a consent set to expire in 6 days gives exactly one mail to each owner and admin while the
   portal's own scheduler and two more `flask notices run` processes all look for it.
 
@@ -213,3 +215,42 @@ def test_an_accountant_moves_between_three_offices(page: Page, portal, db, mailb
     expect(page.locator("details.office-switcher > summary")).to_contain_text("佐藤工務店")
     expect(page.get_by_text("佐藤工務店の口座")).to_be_visible()
     expect(page.get_by_text("山田商店の口座")).to_have_count(0)
+
+
+def test_a_member_removed_from_their_only_office_starts_one_of_their_own(
+        page: Page, browser, browser_context_args, portal, mailbox, shots):
+    """Removed from the only office they had, a member signs in to a page that says so (not
+    an error) and makes an office of their own there."""
+    owner = PortalUser(portal).signup(office="山田商店")
+    log_in(page, portal.url, owner.email)
+    open_office_menu(page)
+    page.get_by_role("link", name="メンバー").click()
+    invite(page, "keiri@example.jp", "記帳担当")
+    context = browser.new_context(**browser_context_args)
+    keiri = context.new_page()
+    join_with_new_password(keiri, invitation_link(mailbox, "keiri@example.jp"))
+    keiri.get_by_role("button", name="ログアウト").click()
+
+    page.reload()
+    page.locator("table.members").first.locator("tr", has_text="keiri@example.jp").get_by_role(
+        "link", name="メンバーから外す").click()
+    page.get_by_role("button", name="メンバーから外す").click()
+    expect(page.locator("table.members").first).not_to_contain_text("keiri@example.jp")
+
+    keiri.set_viewport_size({"width": 360, "height": 740} if keiri.viewport_size["width"] < 800
+                            else keiri.viewport_size)
+    keiri.goto(portal.url + "/login")
+    keiri.get_by_label("メールアドレス").fill("keiri@example.jp")
+    keiri.get_by_label("パスワード", exact=True).fill(MEMBER_PASSWORD)
+    keiri.get_by_role("button", name="ログイン", exact=True).click()
+    expect(keiri.get_by_role("heading", name="所属している事業所がありません")).to_be_visible()
+    expect(keiri.get_by_text("keiri@example.jp は、いまどの事業所のメンバーでもありません")).to_be_visible()
+    assert_accessible(keiri, "no office")
+    assert keiri.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    Shots(keiri, shots.viewport)(44, "no-office")
+    keiri.get_by_label("事業所名").fill("経理の事務所")
+    keiri.get_by_role("button", name="事業所を作成して始める").click()
+    expect(keiri.get_by_role("heading", name="ホーム", exact=True)).to_be_visible()
+    expect(keiri.get_by_role("status")).to_contain_text("事業所「経理の事務所」を作成しました。")
+    expect(keiri.get_by_text("山田商店")).to_have_count(0)
+    context.close()
