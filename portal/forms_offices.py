@@ -30,3 +30,8 @@ class SwitchOfficeForm(FlaskForm):
 
 class NewOfficeForm(FlaskForm):
     name = StringField(_l("事業所名"), validators=[required(), at_most(200)])
+
+
+class DeleteOfficeForm(FlaskForm):
+    """事業所の削除: the office's name typed again, so a slip of the hand deletes nothing."""
+    name = StringField(_l("確認のため、事業所名を入力してください"), validators=[required(), at_most(200)])

@@ -60,6 +60,7 @@ ROUTES: dict[str, Can | Open] = {
     "office.api_tokens": Can.MEMBERS,
     "office.webhooks": Can.MEMBERS,
     "office.audit": Can.MEMBERS,
+    "office.deletion": Can.OWN,
     "home": Can.READ,
     "reauth.index": Can.READ,
     "accounts.index": Can.READ,

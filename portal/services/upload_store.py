@@ -191,14 +191,23 @@ def delete(directory: str | Path, owner: Owner, token: str) -> bool:
 def forget_account(directory: str | Path, office_id: int, account_id: int) -> int:
     """Delete every upload (of any user) waiting for an account that is being deleted: a later
     account may be given the same id."""
+    return _forget(directory, str(int(office_id)), str(int(account_id)))
+
+
+def forget_office(directory: str | Path, office_id: int) -> int:
+    """Delete every upload waiting in an office that is being deleted."""
+    return _forget(directory, str(int(office_id)), None)
+
+
+def _forget(directory: str | Path, office: str, account: str | None) -> int:
     folder = Path(directory)
     if not folder.is_dir():
         return 0
     gone = 0
     for path in folder.iterdir():
         parts = path.name.split("-", 3)  # office, user, account, token + suffix
-        if path.name.endswith(_SUFFIXES) and len(parts) == 4 \
-                and (parts[0], parts[2]) == (str(int(office_id)), str(int(account_id))):
+        if path.name.endswith(_SUFFIXES) and len(parts) == 4 and parts[0] == office \
+                and account in (None, parts[2]):
             path.unlink(missing_ok=True)
             gone += 1
     return gone

@@ -5,8 +5,8 @@
   roles are not there, and their addresses answer 403);
 - an accountant who is a member of three offices moves between them with the switcher in the
   top bar and the overview of every office;
-- a member removed from the only office they had signs in to a page that says so, and makes
-  an office of their own there;
+- a member removed from the only office they had signs in to a page that says so, makes an
+  office of their own there, and deletes it again (事業所の削除, after typing its name);
 - a consent set to expire in 6 days gives exactly one mail to each owner and admin while the
   portal's own scheduler and two more `flask notices run` processes all look for it.
 
@@ -217,7 +217,7 @@ def test_an_accountant_moves_between_three_offices(page: Page, portal, db, mailb
     expect(page.get_by_text("山田商店の口座")).to_have_count(0)
 
 
-def test_a_member_removed_from_their_only_office_starts_one_of_their_own(
+def test_a_member_removed_from_their_only_office_starts_one_and_deletes_it(
         page: Page, browser, browser_context_args, portal, mailbox, shots):
     """Removed from the only office they had, a member signs in to a page that says so (not
     an error) and makes an office of their own there."""
@@ -253,4 +253,19 @@ def test_a_member_removed_from_their_only_office_starts_one_of_their_own(
     expect(keiri.get_by_role("heading", name="ホーム", exact=True)).to_be_visible()
     expect(keiri.get_by_role("status")).to_contain_text("事業所「経理の事務所」を作成しました。")
     expect(keiri.get_by_text("山田商店")).to_have_count(0)
+
+    # And deletes it again: the page says what goes and asks for the name first.
+    open_office_menu(keiri)
+    keiri.get_by_role("link", name="事業所を削除する").click()
+    expect(keiri.get_by_text("事業所「経理の事務所」を削除します。元に戻せません。")).to_be_visible()
+    assert_accessible(keiri, "office deletion")
+    Shots(keiri, shots.viewport)(45, "office-delete")
+    assert keiri.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    keiri.get_by_label("確認のため、事業所名を入力してください").fill("経理")
+    keiri.get_by_role("button", name="事業所を削除する").click()
+    expect(keiri.get_by_text("事業所名が違います。")).to_be_visible()
+    keiri.get_by_label("確認のため、事業所名を入力してください").fill("経理の事務所")
+    keiri.get_by_role("button", name="事業所を削除する").click()
+    expect(keiri.get_by_role("heading", name="所属している事業所がありません")).to_be_visible()
+    expect(keiri.get_by_text("事業所「経理の事務所」を削除しました。")).to_be_visible()
     context.close()
