@@ -1,6 +1,6 @@
 """Command-line tools: `flask db upgrade`, `flask tokens rotate-key`, `flask sync run-pending`,
 `flask worker` (alias `flask sync worker`), `flask scheduler`, `flask notices run`,
-`flask webhooks deliver`.
+`flask webhooks deliver`, `flask files prune`, `flask offices delete`.
 
 Only `worker` and `scheduler` start background work; the other commands start none."""
 import click
@@ -123,6 +123,40 @@ def init_app(app: Flask) -> None:
 
         gone = upload_store.purge_stale(Path(current_app.instance_path) / "uploads")
         click.echo(f"deleted {gone} abandoned uploads")
+
+    @app.cli.group("offices")
+    def offices_group():
+        """Offices (事業所)."""
+
+    @offices_group.command("delete")
+    @click.argument("office_id", type=int)
+    @click.option("--yes", is_flag=True, help="do not ask to confirm")
+    def offices_delete_cmd(office_id, yes):
+        """Delete an office and everything of it, as its owner can on 事業所を削除する: for an
+        office too large for a web request's time, or one whose owners cannot sign in."""
+        from pathlib import Path
+
+        from .services import office_removal, upload_store
+
+        with session_scope(current_app.extensions["db_engine"]) as session:
+            try:
+                removal = office_removal.what_goes(session, office_id)
+            except office_removal.NoSuchOffice:
+                raise click.ClickException(f"no office {office_id}") from None
+            click.echo(f"office {office_id} 「{removal.name}」: {removal.accounts} accounts, "
+                       f"{removal.statements} statements, {removal.entries} journal entries, "
+                       f"{removal.members} members; consents ended at: "
+                       f"{', '.join(removal.consents) or 'none'}")
+            if not yes:
+                click.confirm("Delete it? This cannot be undone", abort=True)
+            try:
+                office_removal.delete_office(session, current_app.extensions["token_cipher"],
+                                             current_app.extensions["bank_registry"], office_id)
+            except office_removal.OfficeBusy:
+                raise click.ClickException("a sync of this office is running: try again when "
+                                           "it has finished") from None
+        upload_store.forget_office(Path(current_app.instance_path) / "uploads", office_id)
+        click.echo(f"deleted office {office_id}")
 
 
 def _worker_options(command):

@@ -24,6 +24,10 @@ from ..models.vocabulary import ConnectionState, SyncState
 from . import connections
 
 
+class NoSuchOffice(LookupError):
+    pass
+
+
 class OfficeBusy(ValueError):
     """A sync of the office is running: it would go on writing into a deleted office."""
 
@@ -53,6 +57,8 @@ def _in_force(session: Session, office_id: int) -> list[BankConnection]:
 
 def what_goes(session: Session, office_id: int) -> OfficeRemoval:
     office = session.get(Office, office_id)
+    if office is None:
+        raise NoSuchOffice(office_id)
     # From the kept per-day figures (ledger_stats): counting the statements would read them all.
     statements = session.exec(select(func.coalesce(func.sum(LedgerDay.rows), 0)).where(
         LedgerDay.office_id == office_id)).one()

@@ -133,3 +133,22 @@ def test_an_office_with_a_running_sync_is_not_deleted(app):
         assert _rows(s, office_id) == before
         conn = s.exec(select(BankConnection).where(BankConnection.office_id == office_id)).one()
         assert conn.state == ConnectionState.ACTIVE
+
+
+def test_the_command_says_what_goes_asks_and_deletes(app):
+    engine = app.extensions["db_engine"]
+    with Session(engine, expire_on_commit=False) as s:
+        gone, _owner = _fill(app, s, "owner@example.jp", "消える商店")
+        kept, _other = _fill(app, s, "other@example.jp", "残る商店")
+        before_kept = _rows(s, kept)
+    runner = app.test_cli_runner()
+    asked = runner.invoke(args=["offices", "delete", str(gone)], input="n\n")
+    assert asked.exit_code == 1 and "「消える商店」: 1 accounts, 5 statements" in asked.output
+    with Session(engine) as s:
+        assert s.get(Office, gone) is not None  # said no: nothing went
+    done = runner.invoke(args=["offices", "delete", str(gone)], input="y\n")
+    assert done.exit_code == 0 and f"deleted office {gone}" in done.output
+    unknown = runner.invoke(args=["offices", "delete", str(gone), "--yes"])
+    assert unknown.exit_code == 1 and f"no office {gone}" in unknown.output
+    with Session(engine) as s:
+        assert s.get(Office, gone) is None and _rows(s, kept) == before_kept
