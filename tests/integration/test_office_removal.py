@@ -1,7 +1,6 @@
 """Deleting an office on SQLite and PostgreSQL: every row of it goes, in every table that has
 an office_id (found from the schema, as the service finds them), a consent still in force is
 ended, the members' sessions end, and not one row of another office changes."""
-from contextlib import ExitStack
 from datetime import date, timedelta
 
 import pytest
@@ -34,13 +33,8 @@ from tests.support.portal_config import portal_config
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def app(request, tmp_path):
-    with ExitStack() as stack:
-        overrides = {}
-        if request.param == "postgresql":
-            if not postgres.server_answers():
-                pytest.skip("no PostgreSQL server answers")
-            overrides["DATABASE_URL"] = stack.enter_context(postgres.fresh_database())
-        app = create_app(portal_config(tmp_path, **overrides), instance_path=str(tmp_path / "instance"))
+    with postgres.portal_database(request.param) as settings:
+        app = create_app(portal_config(tmp_path, **settings), instance_path=str(tmp_path / "instance"))
         yield app
         app.extensions["db_engine"].dispose()
 

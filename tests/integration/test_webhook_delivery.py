@@ -5,7 +5,6 @@ the endpoint off and mail the owners and admins; redelivery; targets that resolv
 private address are refused at delivery time; two processes send each delivery once."""
 import json
 import threading
-from contextlib import ExitStack
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -218,13 +217,8 @@ def test_the_checked_address_is_the_one_connected_to(app, db, receiver):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def app_on(request, tmp_path, mailbox):
     """A portal on SQLite, then on PostgreSQL: the claim differs (SKIP LOCKED there)."""
-    with ExitStack() as stack:
-        overrides = {}
-        if request.param == "postgresql":
-            if not postgres.server_answers():
-                pytest.skip("no PostgreSQL server answers")
-            overrides["DATABASE_URL"] = stack.enter_context(postgres.fresh_database())
-        app = _app(tmp_path, mailbox, **overrides)
+    with postgres.portal_database(request.param) as settings:
+        app = _app(tmp_path, mailbox, **settings)
         yield app
         app.extensions["db_engine"].dispose()
 

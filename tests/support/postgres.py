@@ -23,6 +23,21 @@ def server_answers() -> bool:
 
 
 @contextmanager
+def portal_database(dialect: str) -> Iterator[dict]:
+    """The settings that put a portal on `dialect`: none for SQLite (portal_config's own
+    file), a fresh PostgreSQL database otherwise; the test is skipped when no server answers."""
+    if dialect == "sqlite":
+        yield {}
+        return
+    if not server_answers():
+        import pytest
+
+        pytest.skip("no PostgreSQL server answers")
+    with fresh_database() as url:
+        yield {"DATABASE_URL": url}
+
+
+@contextmanager
 def fresh_database() -> Iterator[str]:
     """The URL of a new, empty database; dropped (connections and all) on the way out."""
     name = f"tsunagu_test_{secrets.token_hex(4)}"

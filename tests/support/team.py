@@ -13,6 +13,10 @@ one user can end up in several offices.
 """
 import re
 
+from sqlmodel import select
+
+from portal.models import Membership, Office, User
+from portal.models.vocabulary import Role
 from tests.support.auth import Auth
 
 MEMBER_PASSWORD = "orange kettle ride 42"
@@ -61,3 +65,12 @@ def join_as(app, owner_auth: Auth, email: str, role: str, *, mailbox=None,
     response, path = invite(owner_auth, email, role, mailbox=mailbox)
     assert path, f"no invitation link (status {response.status_code})"
     return accept(app, path, email, password=password)
+
+
+def memberships(db, email: str) -> list[tuple[str, Role]]:
+    """(office name, role) of each office the address is a member of, oldest membership first."""
+    with db() as s:
+        return [(name, role) for name, role in s.exec(
+            select(Office.name, Membership.role).join(Membership, Membership.office_id == Office.id)
+            .join(User, User.id == Membership.user_id).where(User.email == email)
+            .order_by(Membership.id))]

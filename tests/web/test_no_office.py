@@ -7,22 +7,14 @@ import pyotp
 import pytest
 from sqlmodel import select
 
-from portal.models import Membership, Office, User
+from portal.models import Membership, User
 from portal.models.vocabulary import Role
 from portal.services import two_factor, users
 from tests.support.auth import Auth
 from tests.support.html_forms import csrf_from
-from tests.support.team import MEMBER_PASSWORD, invite, join_as
+from tests.support.team import MEMBER_PASSWORD, invite, join_as, memberships
 
 HELD = "/login/no-office"
-
-
-def _memberships(db, email: str) -> list[tuple[str, Role]]:
-    with db() as s:
-        return [(name, role) for name, role in s.exec(
-            select(Office.name, Membership.role).join(Membership, Membership.office_id == Office.id)
-            .join(User, User.id == Membership.user_id).where(User.email == email)
-            .order_by(Membership.id))]
 
 
 def _remove(owner: Auth, db, email: str) -> None:
@@ -39,7 +31,7 @@ def bob_removed(app, auth, db) -> Auth:
     auth.signup()
     join_as(app, auth, "bob@example.jp", "bookkeeper")
     _remove(auth, db, "bob@example.jp")
-    assert _memberships(db, "bob@example.jp") == []
+    assert memberships(db, "bob@example.jp") == []
     return Auth(app.test_client())
 
 
@@ -61,7 +53,7 @@ def test_signing_in_with_no_office_offers_to_make_one(bob_removed, db):
     assert made.status_code == 303 and made.headers["Location"] == "/"
     home = bob.client.get("/").get_data(as_text=True)
     assert "事業所「ボブ商店」を作成しました" in home and "山田商店" not in home
-    assert _memberships(db, "bob@example.jp") == [("ボブ商店", Role.OWNER)]
+    assert memberships(db, "bob@example.jp") == [("ボブ商店", Role.OWNER)]
     assert bob.client.get(HELD).headers["Location"] == "/login"  # the hold is spent
 
 
@@ -77,7 +69,7 @@ def test_the_hold_ends_when_the_users_sessions_end_or_after_ten_minutes(bob_remo
     with bob.client.session_transaction() as cookie:
         cookie["no_office"] = {**cookie["no_office"], "until": 0}
     assert bob.client.get(HELD).headers["Location"] == "/login"
-    assert _memberships(db, "bob@example.jp") == []  # nothing made by a stale hold
+    assert memberships(db, "bob@example.jp") == []  # nothing made by a stale hold
 
 
 def test_a_user_of_no_office_signs_in_from_an_invitation_and_joins(app, auth, bob_removed, db):
@@ -93,7 +85,7 @@ def test_a_user_of_no_office_signs_in_from_an_invitation_and_joins(app, auth, bo
     joined = bob.client.post(path, data={"csrf_token": csrf_from(page)})
     assert joined.status_code == 303 and joined.headers["Location"] == "/"
     assert "事業所「山田商店」に参加しました" in bob.client.get("/").get_data(as_text=True)
-    assert _memberships(db, "bob@example.jp") == [("山田商店", Role.VIEWER)]
+    assert memberships(db, "bob@example.jp") == [("山田商店", Role.VIEWER)]
 
 
 def test_a_held_user_cannot_take_an_invitation_for_another_address(app, auth, bob_removed, db):
@@ -102,7 +94,7 @@ def test_a_held_user_cannot_take_an_invitation_for_another_address(app, auth, bo
     assert bob.login("bob@example.jp", MEMBER_PASSWORD).headers["Location"] == HELD
     refused = bob.client.post(path, data={"csrf_token": bob.token(HELD)})
     assert refused.status_code == 303 and refused.headers["Location"] == path
-    assert _memberships(db, "bob@example.jp") == [] and _memberships(db, "carol@example.jp") == []
+    assert memberships(db, "bob@example.jp") == [] and memberships(db, "carol@example.jp") == []
 
 
 T0 = 1_800_000_000.0

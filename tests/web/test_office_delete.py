@@ -3,18 +3,12 @@ office's name; a wrong name or a missing token deletes nothing; afterwards the o
 in another office of theirs, or, with none left, gets the page that offers to make one."""
 from sqlmodel import select
 
-from portal.models import Account, Membership, Office, User
+from portal.models import Account, Office
+from portal.models.vocabulary import Role
 from tests.support.html_forms import csrf_from
-from tests.support.team import join_as
+from tests.support.team import join_as, memberships
 
 PAGE = "/office/delete"
-
-
-def _offices(db, email: str) -> list[str]:
-    with db() as s:
-        return list(s.exec(select(Office.name).join(Membership, Membership.office_id == Office.id)
-                           .join(User, User.id == Membership.user_id).where(User.email == email)
-                           .order_by(Office.name)))
 
 
 def test_only_an_owner_reaches_it_and_a_wrong_name_deletes_nothing(app, auth, db):
@@ -32,7 +26,7 @@ def test_only_an_owner_reaches_it_and_a_wrong_name_deletes_nothing(app, auth, db
     assert auth.client.post(PAGE, data={"name": "山田商店"}).status_code == 400  # no CSRF token
     wrong = auth.client.post(PAGE, data={"csrf_token": csrf_from(text), "name": "山田"})
     assert wrong.status_code == 400 and "事業所名が違います" in wrong.get_data(as_text=True)
-    assert _offices(db, "owner@example.jp") == ["山田商店"]
+    assert memberships(db, "owner@example.jp") == [("山田商店", Role.OWNER)]
 
 
 def test_the_owner_goes_on_in_another_office_and_members_are_signed_out(app, auth, db):
@@ -47,7 +41,7 @@ def test_the_owner_goes_on_in_another_office_and_members_are_signed_out(app, aut
     assert done.status_code == 303 and done.headers["Location"] == "/"
     home = auth.client.get("/").get_data(as_text=True)
     assert "事業所「鈴木会計」を削除しました。" in home and "山田商店" in home
-    assert _offices(db, "owner@example.jp") == ["山田商店"]
+    assert memberships(db, "owner@example.jp") == [("山田商店", Role.OWNER)]
     assert bob.client.get("/").status_code == 302  # signed out, and a member of no office
     with db() as s:
         assert s.get(Office, office_id) is None
@@ -61,5 +55,5 @@ def test_deleting_the_only_office_leaves_the_owner_to_make_one(app, auth, db):
     assert done.status_code == 303 and done.headers["Location"] == "/login/no-office"
     held = auth.client.get("/login/no-office").get_data(as_text=True)
     assert "事業所「山田商店」を削除しました。" in held and "所属している事業所がありません" in held
-    assert _offices(db, "owner@example.jp") == []
+    assert memberships(db, "owner@example.jp") == []
     assert auth.client.get("/").status_code == 302

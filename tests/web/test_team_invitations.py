@@ -8,12 +8,12 @@ from sqlmodel import select
 
 from portal import create_app
 from portal.dates import utcnow
-from portal.models import Invitation, Membership, Office, User
+from portal.models import Invitation, User
 from portal.models.vocabulary import Role
 from portal.services import users
 from tests.support.auth import Auth
 from tests.support.portal_config import portal_config
-from tests.support.team import MEMBER_PASSWORD, accept, invite, join_as
+from tests.support.team import MEMBER_PASSWORD, accept, invite, join_as, memberships
 
 
 @pytest.fixture
@@ -31,14 +31,6 @@ def owner(app, db) -> Auth:
     auth = Auth(app.test_client())
     assert auth.login().status_code == 303
     return auth
-
-
-def _memberships(db, email: str) -> list[tuple[str, Role]]:
-    with db() as s:
-        return [(name, role) for name, role in s.exec(
-            select(Office.name, Membership.role).join(Membership, Membership.office_id == Office.id)
-            .join(User, User.id == Membership.user_id).where(User.email == email)
-            .order_by(Membership.id))]
 
 
 def test_the_invitation_mail_arrives_and_its_link_works_once(app, owner, mailbox, db):
@@ -65,7 +57,7 @@ def test_the_invitation_mail_arrives_and_its_link_works_once(app, owner, mailbox
         "csrf_token": visitor.token(path), "password": MEMBER_PASSWORD, "confirm": MEMBER_PASSWORD})
     assert joined.status_code == 303 and joined.headers["Location"] == "/"
     assert "事業所「山田商店」に参加しました" in visitor.client.get("/").get_data(as_text=True)
-    assert _memberships(db, "carol@example.jp") == [("山田商店", Role.VIEWER)]  # no office of her own
+    assert memberships(db, "carol@example.jp") == [("山田商店", Role.VIEWER)]  # no office of her own
 
     again = Auth(app.test_client())
     used = again.client.get(path)
@@ -115,8 +107,8 @@ def test_expired_and_revoked_links_are_refused(app, owner, mailbox, db):
     assert first != second
     assert Auth(app.test_client()).client.get(first).status_code == 410
     accept(app, second, "erin@example.jp")
-    assert _memberships(db, "late@example.jp") == [] and _memberships(db, "dave@example.jp") == []
-    assert _memberships(db, "erin@example.jp") == [("山田商店", Role.ADMIN)]
+    assert memberships(db, "late@example.jp") == [] and memberships(db, "dave@example.jp") == []
+    assert memberships(db, "erin@example.jp") == [("山田商店", Role.ADMIN)]
 
 
 def test_a_user_of_another_office_joins_a_second_one(app, owner, mailbox, db):
@@ -129,7 +121,7 @@ def test_a_user_of_another_office_joins_a_second_one(app, owner, mailbox, db):
     assert accountant.login("tax@example.jp", MEMBER_PASSWORD).status_code == 303
     assert "参加する" in accountant.client.get(path).get_data(as_text=True)
     assert accountant.post(path, data={"csrf_token": accountant.token(path)}).status_code == 303
-    assert _memberships(db, "tax@example.jp") == [("税理士事務所", Role.OWNER), ("山田商店", Role.ADMIN)]
+    assert memberships(db, "tax@example.jp") == [("税理士事務所", Role.OWNER), ("山田商店", Role.ADMIN)]
     # The session now works in the office joined: its members page lists the inviting owner.
     assert "owner@example.jp" in accountant.client.get("/office/members").get_data(as_text=True)
 
@@ -143,10 +135,10 @@ def test_an_invitation_is_for_the_invited_address_only(app, owner, mailbox, db):
     page = mallory.client.get(path).get_data(as_text=True)
     assert "frank@example.jp 宛て" in page and "ログアウト" in page and "参加する" not in page
     assert mallory.post(path, data={"csrf_token": mallory.token(path)}).status_code == 403
-    assert _memberships(db, "mallory@example.jp") == [("他社", Role.OWNER)]
+    assert memberships(db, "mallory@example.jp") == [("他社", Role.OWNER)]
     # The link still works for Frank.
     accept(app, path, "frank@example.jp")
-    assert _memberships(db, "frank@example.jp") == [("山田商店", Role.VIEWER)]
+    assert memberships(db, "frank@example.jp") == [("山田商店", Role.VIEWER)]
 
 
 def test_an_admin_cannot_invite_an_owner(app, owner, mailbox, db):
