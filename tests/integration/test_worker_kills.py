@@ -110,15 +110,16 @@ def test_killed_workers_lose_and_double_nothing(live_portal, db, sandbox, tmp_pa
                 run = _run(db, run_id)
                 if run.state != "running" or not workers.kill_holder(run.lease_owner):
                     break
-                killed_at, dead = time.monotonic(), run.lease_owner
+                killed_at, dead, resumes = time.monotonic(), run.lease_owner, run.resumes
                 kills += 1
                 in_run += 1
                 wait_for(lambda: (r := _run(db, run_id)).lease_owner not in (None, dead)  # noqa: B023
                          or r.state != "running", timeout=30, interval=0.02,
                          message="another worker to take the run over")
-                if _run(db, run_id).lease_owner not in (None, dead):
+                # Taken over when the run was resumed, even if the taker finished it before
+                # this saw its lease; else the worker had just finished it when it died.
+                if _run(db, run_id).resumes > resumes:
                     takeovers.append(time.monotonic() - killed_at)
-                # else the worker had just finished the run when it died: nothing to take over
             assert user.wait_state(account_id, "done", "failed", timeout=90) == "done"
             run = _run(db, run_id)
             in_window = len(truth(sandbox, "0001", remote.remote_id, run.date_from))
