@@ -146,3 +146,36 @@ def test_the_command_says_what_goes_asks_and_deletes(app):
     assert unknown.exit_code == 1 and f"no office {gone}" in unknown.output
     with Session(engine) as s:
         assert s.get(Office, gone) is None and _rows(s, kept) == before_kept
+
+
+def test_a_deleted_offices_consent_is_revoked_at_the_bank(live_portal, sandbox, db):
+    """Against the sandbox bank over HTTP: the token the office held stops working there."""
+    import httpx
+
+    from portal.services.connections import access_token
+    from tests.integration.lifetime_helpers import link_first
+    from tests.support.flows import PortalUser
+    from tests.support.html_forms import csrf_from
+
+    user = PortalUser(live_portal).signup(office="山田商店")
+    account_id, remote = link_first(user, sandbox, db)
+    app = live_portal.app
+    with db() as s:
+        account = s.get(Account, account_id)
+        bank = app.extensions["bank_registry"].get(account.bank_code)
+        token = access_token(s, app.extensions["token_cipher"], bank,
+                             s.get(BankConnection, account.connection_id))
+
+    def bank_answer() -> int:
+        return httpx.get(f"{bank.api_base}/personal/v1/accounts/balances",
+                         params={"accountId": remote.remote_id},
+                         headers={"x-access-token": token}, timeout=10).status_code
+
+    assert bank_answer() == 200
+    page = user.http.get("/office/delete").text
+    assert "みずほ銀行" in page  # named as a consent that is ended
+    done = user.http.post("/office/delete", data={"csrf_token": csrf_from(page), "name": "山田商店"})
+    assert done.status_code == 303 and done.headers["Location"] == "/login/no-office"
+    assert bank_answer() == 401
+    with db() as s:
+        assert s.get(Account, account_id) is None
