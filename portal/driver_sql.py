@@ -4,6 +4,8 @@ or every poll runs, where SQLAlchemy's per-call work cost more than the query it
 
 Rows come back as the driver gives them (SQLite: dates as text, booleans as 0/1)."""
 from collections.abc import Callable, Iterator
+from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import Connection, Dialect, Select
 from sqlmodel import Session
@@ -61,3 +63,13 @@ class DriverQuery:
                 yield from rows
         finally:
             cursor.close()
+
+
+def as_date(value: date | str) -> date:
+    """A date as the driver gives it (SQLite: ISO text) as a date."""
+    return value if isinstance(value, date) else _iso_date(value)
+
+
+@lru_cache(maxsize=1024)
+def _iso_date(iso: str) -> date:
+    return date.fromisoformat(iso)  # cached: many rows share a day

@@ -17,6 +17,7 @@ from datetime import date
 from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
+from ..driver_sql import as_date
 from ..ledger.day_chain import Anchor, DayBreak, DaySummary, rebuild, summarise, walk
 from ..ledger.fingerprint import Break
 from ..models import Account, LedgerBreak, LedgerDay, Statement
@@ -87,9 +88,7 @@ def _recompute_days(session: Session, account_id: int, office_id: int, chunk: li
         j = i
         while j < len(rows) and rows[j][0] == rows[i][0]:
             j += 1
-        day = rows[i][0]
-        summary, inner = summarise(day if isinstance(day, date) else date.fromisoformat(day),
-                                   [(r[1], r[2]) for r in rows[i:j]])
+        summary, inner = summarise(as_date(rows[i][0]), [(r[1], r[2]) for r in rows[i:j]])
         summaries.append(summary)
         breaks.extend(inner)
         i = j

@@ -3,14 +3,13 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from itertools import chain
 
 from sqlalchemy import Engine, bindparam, exists, tuple_
 from sqlmodel import Session, select
 
 from ..dates import utcnow
-from ..driver_sql import DriverQuery
+from ..driver_sql import DriverQuery, as_date
 from ..ledger.normalize import norm_description
 from ..models import Account, Statement, StatementAlias
 from ..models.vocabulary import StatementSource
@@ -143,12 +142,7 @@ def insert_statements(session: Session, account: Account, rows: list[dict], *,
                        r.get("balance_after"), r.get("balance_derived", False), r.get("memo", ""),
                        source, key, r.get("sync_run_id"), r.get("import_id"), now))
     days = _insert_ignoring_duplicates(session, values) if values else []
-    return [d if isinstance(d, date) else _day_of(d) for d in days]
-
-
-@lru_cache(maxsize=1024)
-def _day_of(iso: str) -> date:
-    return date.fromisoformat(iso)
+    return [as_date(d) for d in days]
 
 
 def days_with_rows(session: Session, account_id: int, first: date, last: date) -> list[date]:

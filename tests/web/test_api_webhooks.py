@@ -38,6 +38,15 @@ def _create(app, token, url=URL, events=("sync.completed",), **extra):
                  json={"url": url, "events": list(events), **extra})
 
 
+def _emit_runs(engine, office_id: int, runs=(1,)) -> None:
+    """A sync.completed per run, as a finished sync emits it: one delivery per endpoint."""
+    with Session(engine) as s:
+        for run in runs:
+            webhooks.emit(s, office_id, "sync.completed", {"run_id": run}, f"sync-run:{run}",
+                          utcnow())
+        s.commit()
+
+
 def _problem(response, status):
     assert response.status_code == status, response.data
     assert response.mimetype == PROBLEM
@@ -148,9 +157,7 @@ def test_another_offices_webhook_is_not_found(app, world):
 def test_delete_removes_the_endpoint_and_its_log(app, world):
     engine, a, _b, token = world
     hook = _create(app, token).get_json()["webhook"]["id"]
-    with Session(engine) as s:
-        webhooks.emit(s, a.id, "sync.completed", {"run_id": 1}, "sync-run:1", utcnow())
-        s.commit()
+    _emit_runs(engine, a.id)
     gone = _call(app, "DELETE", f"/api/v1/webhooks/{hook}", token)
     assert gone.status_code == 204 and gone.data == b""
     with Session(engine) as s:
@@ -165,11 +172,7 @@ def test_delete_removes_the_endpoint_and_its_log(app, world):
 def test_deliveries_newest_first_with_a_limit(app, world):
     engine, a, _b, token = world
     hook = _create(app, token, events=webhooks.EVENTS).get_json()["webhook"]["id"]
-    with Session(engine) as s:
-        for run in range(3):
-            webhooks.emit(s, a.id, "sync.completed", {"run_id": run}, f"sync-run:{run}",
-                          utcnow())
-        s.commit()
+    _emit_runs(engine, a.id, range(3))
     body = _call(app, "GET", f"/api/v1/webhooks/{hook}/deliveries", token).get_json()
     rows = body["deliveries"]
     assert len(rows) == 3 and [r["id"] for r in rows] == sorted((r["id"] for r in rows),
@@ -224,9 +227,8 @@ def test_switch_off_and_on_as_the_page_does(app, world):
 def test_redeliver_sends_a_past_delivery_again(app, world):
     engine, a, b, token = world
     hook = _create(app, token).get_json()["webhook"]["id"]
+    _emit_runs(engine, a.id)
     with Session(engine) as s:
-        webhooks.emit(s, a.id, "sync.completed", {"run_id": 1}, "sync-run:1", utcnow())
-        s.commit()
         delivery = s.exec(select(WebhookDelivery)).one()
         delivery.state, delivery.attempts, delivery.last_status = "failed", 8, 500
         s.commit()

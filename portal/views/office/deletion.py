@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ...db import get_session
 from ...forms_offices import DeleteOfficeForm
-from ...services import office_removal, upload_store, users
+from ...services import office_removal, offices, upload_store, users
 from ...services.accounts import bank_name
 from ..http import see_other
 from ..sign_in import hold_without_office, start_session
@@ -23,16 +23,17 @@ log = logging.getLogger(__name__)
 def delete():
     db = get_session()
     office_id, user_id = current_user.office_id, current_user.id
-    removal = office_removal.what_goes(db, office_id)
     form = DeleteOfficeForm()
     if form.validate_on_submit():
-        if form.name.data.strip() != removal.name:
+        name = offices.office_name(db, office_id)
+        if form.name.data.strip() != name:
             form.name.errors.append(_("事業所名が違います。削除するには「%(name)s」と入力してください。",
-                                      name=removal.name))
+                                      name=name))
         else:
             try:
-                office_removal.delete_office(db, current_app.extensions["token_cipher"],
-                                             current_app.extensions["bank_registry"], office_id)
+                removal = office_removal.delete_office(
+                    db, current_app.extensions["token_cipher"],
+                    current_app.extensions["bank_registry"], office_id)
             except office_removal.OfficeBusy:
                 flash(_("同期中の口座があるため削除できません。同期が終わってから、もう一度お試しください。"),
                       "error")
@@ -45,6 +46,7 @@ def delete():
                 return see_other("home.index")
             user = users.by_id(db, user_id)
             return hold_without_office(user.id, user.session_version, url_for("home.index"))
+    removal = office_removal.what_goes(db, office_id)
     return render_template("office/delete.html", removal=removal, form=form,
                            banks=[bank_name(code) for code in removal.consents]), \
         400 if form.errors else 200
