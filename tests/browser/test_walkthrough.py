@@ -107,6 +107,9 @@ def register_account(page: Page, shots, name: str = "", search_shot: bool = True
     page.get_by_role("navigation", name="口座の種類").get_by_role("link", name="銀行口座").click()
     page.get_by_role("link", name="銀行口座を登録する").click()
     expect(page.get_by_role("heading", name="銀行口座を登録する")).to_be_visible()
+    # htmx is a deferred script: text typed before the page's load event would go unheard
+    # (a user would press 検索, a plain GET). The heading shows before that event.
+    page.wait_for_load_state("load")
     # htmx active search: the results replace #bank-results in place, no reload.
     keep_document_marker(page)
     page.get_by_label("金融機関を検索").fill("みずほ")
