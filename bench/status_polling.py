@@ -175,7 +175,7 @@ def main() -> None:
         # The same User-Agent: the session is bound to it (flask-login's strong protection).
         signed = {"Cookie": cookie, "User-Agent": user.http.headers["User-Agent"]}
         poll = "/sync-status?" + urlencode([("row", t) for t in tokens])
-        stale = "/sync-status?" + urlencode([("row", t if i else t.split(":")[0] + ":0")
+        stale = "/sync-status?" + urlencode([("row", t if i else t.split(".")[0] + ".0")
                                              for i, t in enumerate(tokens)])
         cases = [("bare", "/_bench/bare", {}, 200),
                  ("bare signed in", "/_bench/bare", signed, 200),

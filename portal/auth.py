@@ -16,7 +16,7 @@ from flask import session as cookie_session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import UserMixin, current_user, login_user
 
-from .db import get_session
+from .db import request_connection
 from .extensions import login_manager
 from .models.vocabulary import Role
 from .services import users
@@ -45,7 +45,7 @@ OFFICE_KEY = "_office"
 
 
 def _session_user(user_id: int, office_id: int | None) -> SessionUser | None:
-    member = users.member(get_session(), user_id, office_id)
+    member = users.member(request_connection(), user_id, office_id)
     return SessionUser(**vars(member)) if member else None
 
 

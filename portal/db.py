@@ -1,9 +1,9 @@
-"""Engine and sessions. Views get one session per request; jobs open their own."""
+"""Engine and sessions. A request gets one connection, and one session on it; jobs open their own."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlmodel import Session
 
 from . import private_files
@@ -37,10 +37,20 @@ def get_engine() -> Engine:
     return current_app.extensions["db_engine"]
 
 
+def request_connection() -> Connection:
+    """The request's one database connection, checked out on first use. The user's lookup
+    and a poll's query run on it bare; the request's session, if any, runs on it too."""
+    if "db_conn" not in g:
+        g.db_conn = get_engine().connect()
+    return g.db_conn
+
+
 def get_session() -> Session:
-    """The request's session, opened on first use and closed at teardown."""
+    """The request's session, opened on first use and closed at teardown. It runs on the
+    request's connection and owns its transaction: commit and rollback act on it."""
     if "db" not in g:
-        g.db = Session(get_engine(), expire_on_commit=False)
+        g.db = Session(bind=request_connection(), expire_on_commit=False,
+                       join_transaction_mode="control_fully")
     return g.db
 
 
@@ -48,6 +58,9 @@ def close_session(_exc=None) -> None:
     db = g.pop("db", None)
     if db is not None:
         db.close()
+    conn = g.pop("db_conn", None)
+    if conn is not None:
+        conn.close()  # rolls back what nobody committed
 
 
 @contextmanager

@@ -30,12 +30,14 @@ class DriverQuery:
         values = {**defaults, **params}
         return sql, tuple(values[k] for k in order) if order else values
 
-    def all(self, session: Session, **params) -> list[tuple]:
-        """The rows as the driver's tuples, on the session's connection through the DBAPI
-        cursor itself: no CursorResult or Row per call (on a signed-in request or a poll,
-        SQLAlchemy's result set-up cost more than the query). The engine's cursor-execute
-        listeners are told as for any statement, so SQL counts and timings still see it."""
-        conn = session.connection()
+    def all(self, on: Session | Connection, **params) -> list[tuple]:
+        """The rows as the driver's tuples, on the connection (or the session's) through the
+        DBAPI cursor itself: no CursorResult or Row per call (on a signed-in request or a
+        poll, SQLAlchemy's result set-up cost more than the query). The engine's
+        cursor-execute listeners are told as for any statement, so SQL counts and timings
+        still see it. A request passes its connection (db.request_connection): a poll then
+        builds no ORM session at all."""
+        conn = on if isinstance(on, Connection) else on.connection()
         sql, args = self._statement(conn.dialect, params)
         cursor = conn.connection.driver_connection.cursor()
         try:

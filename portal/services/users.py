@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, case, delete
+from sqlalchemy import Connection, bindparam, case, delete
 from sqlmodel import Session, select
 
 from ..dates import utcnow
@@ -140,10 +140,10 @@ def _member_query():
 _MEMBER = DriverQuery(_member_query)
 
 
-def member(session: Session, user_id: int, office_id: int | None = None) -> Member | None:
+def member(on: Session | Connection, user_id: int, office_id: int | None = None) -> Member | None:
     """The user as a member of `office_id` (the session's office), or of their first office
     when they are not (or no longer) a member of that one; None for a user of no office."""
-    rows = _MEMBER.all(session, user_id=user_id, office_id=office_id or 0)
+    rows = _MEMBER.all(on, user_id=user_id, office_id=office_id or 0)
     if not rows:
         return None
     email, locale, version, totp_at, office_id, role, required = rows[0]

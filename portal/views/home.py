@@ -3,7 +3,7 @@ the syncing rows current."""
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from ..db import get_session
+from ..db import get_session, request_connection
 from ..services import account_rows, reauth, sync_status
 from ..services import accounts as accounts_svc
 
@@ -28,12 +28,13 @@ def index():
 def sync_status_poll():
     """The page's poll: 204 when no row it shows syncing changed (one query), else the
     changed rows of this office and the poll's next state, out of band."""
-    db = get_session()
     office_id = current_user.office_id
-    now = sync_status.live(db, office_id)
+    # On the request's connection: a "nothing changed" answer builds no ORM session.
+    now = sync_status.live(request_connection(), office_id)
     ids = sync_status.changed(sync_status.parse_sent(request.args.getlist("row")), now)
     if not ids:
         return "", 204
+    db = get_session()
     accounts = sync_status.accounts_of(db, office_id, ids)
     rows = account_rows.build(db, current_app.extensions["bank_registry"], accounts)
     every = sync_status.interval(now) or account_rows.poll_interval(rows)

@@ -81,26 +81,59 @@ def test_page_has_one_poll_for_all_syncing_rows(auth, syncing):
     page = auth.client.get("/").get_data(as_text=True)
     assert page.count('hx-trigger="every') == 1  # rows no longer poll one by one
     assert 'hx-get="/sync-status"' in poller(page) and 'hx-trigger="every 1s"' in poller(page)
-    assert {v.split(":")[0] for v in tokens(page)} == {str(a), str(b)}
+    assert {v.split(".")[0] for v in tokens(page)} == {str(a), str(b)}
 
 
 def test_nothing_changed_is_204_decided_by_one_query(auth, app, syncing):
     page = auth.client.get("/").get_data(as_text=True)
-    seen = []
+    seen, checkouts, sessions = [], [], []
     engine = app.extensions["db_engine"]
 
     def count(_conn, _cursor, statement, *_args):
         seen.append(statement)
 
-    event.listen(engine, "before_cursor_execute", count)
+    listeners = [(engine, "before_cursor_execute", count),
+                 (engine, "checkout", lambda *_a: checkouts.append(1)),
+                 (Session, "after_begin", lambda *_a: sessions.append(1))]
+    for target, name, fn in listeners:
+        event.listen(target, name, fn)
     try:
         resp = poll(auth.client, tokens(page))
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        for target, name, fn in listeners:
+            event.remove(target, name, fn)
     assert resp.status_code == 204 and resp.get_data() == b""
     # Besides signing the user in: one query, on the office's accounts and their newest runs.
     about_rows = [q for q in seen if "sync_run" in q or "FROM account" in q]
     assert len(about_rows) == 1, about_rows
+    # Both on the request's one connection, and no ORM session is built for them.
+    assert len(checkouts) == 1 and sessions == []
+
+
+def test_a_page_signs_in_and_reads_on_one_connection(auth, app, syncing):
+    """The user's lookup and the page's ORM session share the request's connection: one
+    checkout (on PostgreSQL one pre-ping), and the session's commit is the connection's."""
+    a, _b = syncing
+    form = {"csrf_token": auth.token("/"), "name": "改名した口座"}
+    checkouts = []
+    engine = app.extensions["db_engine"]
+    listen = lambda *_a: checkouts.append(1)  # noqa: E731
+    event.listen(engine, "checkout", listen)
+    try:
+        assert auth.client.get("/").status_code == 200  # the account rows: ORM queries
+        resp = auth.client.post(f"/accounts/{a}/settings", data=form)  # commits
+    finally:
+        event.remove(engine, "checkout", listen)
+    assert resp.status_code in (200, 303) and checkouts == [1, 1]
+    assert "改名した口座" in auth.client.get("/").get_data(as_text=True)
+
+
+def test_a_page_from_before_the_dot_gets_its_rows_again(auth, syncing):
+    """Tokens were "<id>:<token>" before: a tab left open over an upgrade is not stuck."""
+    a, b = syncing
+    old = [v.replace(".", ":", 1) for v in tokens(auth.client.get("/").get_data(as_text=True))]
+    html = poll(auth.client, old).get_data(as_text=True)
+    assert f'id="account-{a}" hx-swap-oob="true"' in html and f'id="account-{b}" hx-swap-oob="true"' in html
 
 
 def test_only_the_changed_row_comes_back_out_of_band(auth, db, syncing):
@@ -114,7 +147,7 @@ def test_only_the_changed_row_comes_back_out_of_band(auth, db, syncing):
     assert f'id="account-{b}"' not in html  # unchanged: not sent again
     assert 'hx-swap-oob="true"' in poller(html) and 'hx-trigger="every 1s"' in poller(html)
     # The page now holds the new row: the same poll again is "nothing changed".
-    sent = [v for v in sent if not v.startswith(f"{a}:")] + tokens(html)
+    sent = [v for v in sent if not v.startswith(f"{a}.")] + tokens(html)
     assert poll(auth.client, sent).status_code == 204
 
 
@@ -134,7 +167,7 @@ def test_rows_reach_their_final_state_and_polling_stops(auth, db, syncing):
 
 def test_a_sync_started_elsewhere_is_picked_up(auth, db, syncing):
     a, b = syncing
-    sent = [v for v in tokens(auth.client.get("/").get_data(as_text=True)) if v.startswith(f"{a}:")]
+    sent = [v for v in tokens(auth.client.get("/").get_data(as_text=True)) if v.startswith(f"{a}.")]
     html = poll(auth.client, sent).get_data(as_text=True)  # the page showed b idle
     assert f'id="account-{b}" hx-swap-oob="true"' in html and f'id="account-{a}"' not in html
 
@@ -146,7 +179,7 @@ def test_sync_now_starts_the_page_poll(auth, db):
     assert "hx-trigger" not in poller(auth.client.get("/").get_data(as_text=True))
     html = start_sync(auth, a)
     assert 'hx-swap-oob="true"' in poller(html) and 'hx-trigger="every 1s"' in poller(html)
-    assert tokens(html)[0].startswith(f"{a}:")
+    assert tokens(html)[0].startswith(f"{a}.")
 
 
 def test_the_poll_never_answers_with_another_offices_rows(app, auth, db, syncing):
@@ -180,7 +213,12 @@ def test_the_poll_on_postgresql(tmp_path):
             db = lambda: Session(app.extensions["db_engine"])  # noqa: E731
             a, b = two_syncing(auth, db)
             sent = tokens(auth.client.get("/").get_data(as_text=True))
+            checkouts = []
+            listen = lambda *_a: checkouts.append(1)  # noqa: E731
+            event.listen(app.extensions["db_engine"], "checkout", listen)
             assert len(sent) == 2 and poll(auth.client, sent).status_code == 204
+            event.remove(app.extensions["db_engine"], "checkout", listen)
+            assert checkouts == [1]  # one connection, one pre-ping, for the user and the rows
             update(db, a, run__state="done", account__sync_state="done")
             html = poll(auth.client, sent).get_data(as_text=True)
             assert f'id="account-{a}" hx-swap-oob="true"' in html and f'id="account-{b}"' not in html
