@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 from flask import redirect, request, url_for
 from flask import session as cookie_session
-from flask.sessions import SecureCookieSessionInterface
 from flask_login import UserMixin, current_user, login_user
 
 from .db import request_connection
 from .extensions import login_manager
 from .models.vocabulary import Role
 from .services import users
+from .session_cookies import SessionCookies
 
 
 @dataclass
@@ -79,17 +79,8 @@ def switch_office(office_id: int) -> bool:
     return True
 
 
-class _NoCookiesForTheApi(SecureCookieSessionInterface):
-    """The API answers to bearer tokens only: its responses set no session cookie."""
-
-    def save_session(self, app, session, response) -> None:
-        if request.blueprint == "api":
-            return
-        super().save_session(app, session, response)
-
-
 def init_app(app) -> None:
-    app.session_interface = _NoCookiesForTheApi()
+    app.session_interface = SessionCookies()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
