@@ -73,9 +73,9 @@ class DriverQuery:
 @contextmanager
 def _outside_a_transaction(conn: Connection, driver) -> Iterator[None]:
     """A read on a connection in no transaction runs in autocommit on PostgreSQL: psycopg
-    would send BEGIN before it and the pool ROLLBACK after it, two more round trips of the
-    three a signed-in request made (the user's lookup alone; each costs the web process
-    about 80 µs of CPU). Inside a transaction (the ORM session's) it runs in that one.
+    would send BEGIN before it and the pool ROLLBACK after it, two round trips more (a
+    signed-in request made four with the pool's pre-ping, now two; each costs the web
+    process about 80 µs of CPU). Inside a transaction (the ORM session's) it runs in that one.
     SQLite's driver begins no transaction for a read: nothing to do."""
     if (conn.dialect.name != "postgresql" or conn.in_transaction() or driver.autocommit
             or driver.info.transaction_status.name != "IDLE"):
