@@ -30,12 +30,12 @@ class SessionCookies(SecureCookieSessionInterface):
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         if keys != self._keys:  # another key: what it verified proves nothing now
             self._verified, self._keys = {}, keys
-        max_age = app.permanent_session_lifetime.total_seconds()
+        max_age = int(app.permanent_session_lifetime.total_seconds())  # as Flask reads it
         known = self._verified.get(val)
         if known is None:
             try:
                 data, signed = self.get_signing_serializer(app).loads(
-                    val, max_age=int(max_age), return_timestamp=True)
+                    val, max_age=max_age, return_timestamp=True)
             except BadSignature:  # also an expired one (SignatureExpired)
                 return self.session_class()
             if len(self._verified) >= VERIFIED_KEEP:
