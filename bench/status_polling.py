@@ -17,8 +17,10 @@ Client threads in a separate process hammer, one endpoint at a time for a fixed 
 
 Prints, per server, requests/s, the ratio to the bare endpoint, server CPU and SQL queries
 per request, and requests per poll interval for the page. Asserts nothing about speed.
+Each database in turn (`--database both`, the default: a new SQLite file, then a fresh
+PostgreSQL database, or `--database-url`), and a last line with every ratio of the run.
 Run: `python bench/status_polling.py [--accounts 20 --syncing 5 --seconds 5 --threads 4
---server both]`.
+--server both --database both]`.
 """
 import argparse
 import http.client
@@ -29,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -44,6 +47,7 @@ from tests.support.deployment import Deployment, cpu_seconds  # noqa: E402
 from tests.support.flows import PortalUser  # noqa: E402
 from tests.support.live_portal import LateApp, LivePortal  # noqa: E402
 from tests.support.portal_config import portal_config  # noqa: E402
+from tests.support.postgres import fresh_database  # noqa: E402
 
 HX = {"HX-Request": "true"}
 
@@ -130,7 +134,7 @@ def gunicorn_app(tmp: str, database_url: str = ""):
     return app
 
 
-def report(title: str, results: dict, args) -> None:
+def report(title: str, results: dict, args) -> float:
     base, signed = results["bare"], results["bare signed in"]
     print(f"\n[{title}] {args.accounts} accounts, {args.syncing} syncing; {args.threads} client "
           f"threads, {args.seconds:g} s per endpoint")
@@ -142,6 +146,7 @@ def report(title: str, results: dict, args) -> None:
     poll = results["poll unchanged (204)"]
     print(f"server CPU per request, bare / poll unchanged: {base['cpu_ms'] / poll['cpu_ms']:.2f}; "
           f"bare signed in / poll unchanged: {signed['cpu_ms'] / poll['cpu_ms']:.2f}")
+    return poll["rps"] / base["rps"]
 
 
 def main() -> None:
@@ -154,10 +159,27 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5, help="turns each endpoint takes")
     ap.add_argument("--server", choices=["werkzeug", "gunicorn", "both"], default="both")
     ap.add_argument("--web-workers", type=int, default=4, help="gunicorn worker processes")
-    ap.add_argument("--database-url", help="default: a new SQLite file")
+    ap.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    ap.add_argument("--database-url", help="PostgreSQL: this database (default: a fresh one)")
     args = ap.parse_args()
+    ratios = {}
+    for database in ["sqlite", "postgresql"] if args.database == "both" else [args.database]:
+        with ExitStack() as stack:
+            url = None
+            if database == "postgresql":
+                url = args.database_url or stack.enter_context(fresh_database())
+            ratios[database] = measure(args, url)
+    print("\npoll unchanged (204) ÷ bare endpoint: " + "; ".join(
+        f"{db} {server} {ratio:.2f}" for db, by_server in ratios.items()
+        for server, ratio in by_server.items()))
+
+
+def measure(args, database_url: str | None) -> dict[str, float]:
+    """One portal on `database_url` (None: a new SQLite file), measured in each server:
+    the unchanged poll's requests/s over the bare endpoint's, per server."""
     tmp = Path(tempfile.mkdtemp(prefix="tsunagu-bench-"))
-    overrides = {"DATABASE_URL": args.database_url} if args.database_url else {}
+    overrides = {"DATABASE_URL": database_url} if database_url else {}
+    ratios = {}
     late = LateApp()
     server = make_server("127.0.0.1", 0, late, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
@@ -190,19 +212,22 @@ def main() -> None:
             event.listen(app.extensions["db_engine"], "before_cursor_execute",
                          lambda *_a: queries.__setitem__(0, queries[0] + 1))
             m = Measure(url, args.threads, time.process_time, lambda: queries[0])
-            report("werkzeug, threaded, this process", m.run(cases, args.seconds, args.rounds), args)
+            ratios["werkzeug"] = report("werkzeug, threaded, this process",
+                                        m.run(cases, args.seconds, args.rounds), args)
         if args.server in ("gunicorn", "both"):
             with Deployment(tmp / "gunicorn", {}, web_workers=args.web_workers) as web:
-                web.start_web(f"status_polling:gunicorn_app({str(tmp)!r}, {args.database_url or ''!r})",
+                web.start_web(f"status_polling:gunicorn_app({str(tmp)!r}, {database_url or ''!r})",
                               "--pythonpath", str(ROOT / "bench"))
                 web.wait_ready(timeout=60)
                 def workers_cpu() -> float:  # gunicorn's workers, not its master
                     return sum(cpu_seconds(pid) for pid in web.web_pids() - {web.web.pid})
                 m = Measure(web.url, args.threads, workers_cpu, lambda: None)
-                report(f"gunicorn, deploy/gunicorn.conf.py, {args.web_workers} workers",
-                       m.run(cases, args.seconds, args.rounds), args)
+                ratios["gunicorn"] = report(f"gunicorn, deploy/gunicorn.conf.py, {args.web_workers} workers",
+                                            m.run(cases, args.seconds, args.rounds), args)
     finally:
         server.shutdown()
+        app.extensions["db_engine"].dispose()  # a fresh PostgreSQL database is dropped next
+    return ratios
 
 
 def _start_syncs(app, account_ids: list[int]) -> None:
