@@ -23,10 +23,10 @@ class SessionCookies(SecureCookieSessionInterface):
         self._verified: dict[str, tuple[float, dict]] = {}
         self._keys: tuple = ()
 
-    def open_session(self, app, request):
-        val = request.cookies.get(self.get_cookie_name(app))
+    def open_session(self, app, req):
+        val = req.cookies.get(self.get_cookie_name(app))
         if not val or not app.secret_key:
-            return super().open_session(app, request)
+            return super().open_session(app, req)
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         if keys != self._keys:  # another key: what it verified proves nothing now
             self._verified, self._keys = {}, keys

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from portal import create_app
 from portal.db import get_session, request_connection
 from portal.models import Office
-from portal.services import users
+from portal.services import offices, users
 from tests.support import postgres
 from tests.support.portal_config import portal_config
 
@@ -25,7 +25,7 @@ def app(request, tmp_path):
 
 def office_name(app) -> str:
     with Session(app.extensions["db_engine"]) as s:
-        return s.exec(select(Office.name)).one()
+        return offices.office_name(s, 1)
 
 
 def test_the_users_lookup_leaves_no_transaction_open(app):

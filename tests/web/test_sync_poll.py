@@ -1,6 +1,8 @@
 """The home page's one poll for all its syncing rows (GET /sync-status): 204 while nothing the
 rows show changed, the changed rows out of band when something did, and only the office's own."""
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event
@@ -41,6 +43,21 @@ def tokens(html: str) -> list[str]:
 
 def poll(client, sent: list[str]):
     return client.get("/sync-status", query_string=[("row", v) for v in sent], headers=HX)
+
+
+@contextmanager
+def events(target, name: str) -> Iterator[list[tuple]]:
+    """The arguments of each `name` event `target` emits inside the block."""
+    seen = []
+
+    def record(*args):
+        seen.append(args)
+
+    event.listen(target, name, record)
+    try:
+        yield seen
+    finally:
+        event.remove(target, name, record)
 
 
 def poller(html: str) -> str:
@@ -86,22 +103,11 @@ def test_page_has_one_poll_for_all_syncing_rows(auth, syncing):
 
 def test_nothing_changed_is_204_decided_by_one_query(auth, app, syncing):
     page = auth.client.get("/").get_data(as_text=True)
-    seen, checkouts, sessions = [], [], []
     engine = app.extensions["db_engine"]
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    listeners = [(engine, "before_cursor_execute", count),
-                 (engine, "checkout", lambda *_a: checkouts.append(1)),
-                 (Session, "after_begin", lambda *_a: sessions.append(1))]
-    for target, name, fn in listeners:
-        event.listen(target, name, fn)
-    try:
+    with (events(engine, "before_cursor_execute") as executed, events(engine, "checkout") as checkouts,
+          events(Session, "after_begin") as sessions):
         resp = poll(auth.client, tokens(page))
-    finally:
-        for target, name, fn in listeners:
-            event.remove(target, name, fn)
+    seen = [statement for _conn, _cursor, statement, *_rest in executed]
     assert resp.status_code == 204 and resp.get_data() == b""
     # Besides signing the user in: one query, on the office's accounts and their newest runs.
     about_rows = [q for q in seen if "sync_run" in q or "FROM account" in q]
@@ -115,16 +121,10 @@ def test_a_page_signs_in_and_reads_on_one_connection(auth, app, syncing):
     checkout (on PostgreSQL one pre-ping), and the session's commit is the connection's."""
     a, _b = syncing
     form = {"csrf_token": auth.token("/"), "name": "改名した口座"}
-    checkouts = []
-    engine = app.extensions["db_engine"]
-    listen = lambda *_a: checkouts.append(1)  # noqa: E731
-    event.listen(engine, "checkout", listen)
-    try:
+    with events(app.extensions["db_engine"], "checkout") as checkouts:
         assert auth.client.get("/").status_code == 200  # the account rows: ORM queries
         resp = auth.client.post(f"/accounts/{a}/settings", data=form)  # commits
-    finally:
-        event.remove(engine, "checkout", listen)
-    assert resp.status_code in (200, 303) and checkouts == [1, 1]
+    assert resp.status_code in (200, 303) and len(checkouts) == 2
     assert "改名した口座" in auth.client.get("/").get_data(as_text=True)
 
 
@@ -213,12 +213,9 @@ def test_the_poll_on_postgresql(tmp_path):
             db = lambda: Session(app.extensions["db_engine"])  # noqa: E731
             a, b = two_syncing(auth, db)
             sent = tokens(auth.client.get("/").get_data(as_text=True))
-            checkouts = []
-            listen = lambda *_a: checkouts.append(1)  # noqa: E731
-            event.listen(app.extensions["db_engine"], "checkout", listen)
-            assert len(sent) == 2 and poll(auth.client, sent).status_code == 204
-            event.remove(app.extensions["db_engine"], "checkout", listen)
-            assert checkouts == [1]  # one connection, one pre-ping, for the user and the rows
+            with events(app.extensions["db_engine"], "checkout") as checkouts:
+                assert len(sent) == 2 and poll(auth.client, sent).status_code == 204
+            assert len(checkouts) == 1  # one connection, one pre-ping, for the user and the rows
             update(db, a, run__state="done", account__sync_state="done")
             html = poll(auth.client, sent).get_data(as_text=True)
             assert f'id="account-{a}" hx-swap-oob="true"' in html and f'id="account-{b}"' not in html
