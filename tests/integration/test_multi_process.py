@@ -8,6 +8,7 @@ a sync thread going straight on to the next due run.
 """
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -159,9 +160,14 @@ def test_a_sync_thread_claims_the_next_run_as_soon_as_it_ends_one(tmp_path, monk
     engine = app.extensions["db_engine"]
     _queue_runs(engine, 6)
     executed = []
+    # The first run of each thread waits for the other's: else one thread could finish its
+    # run and claim all the rest before the dispatch claimed its second (seen under load).
+    both_started = threading.Barrier(2, timeout=30)
 
     def execute(engine, ctx, run_id):  # the run itself is not the point: mark it done
         executed.append(run_id)
+        if len(executed) <= 2:
+            both_started.wait()
         with Session(engine) as s:
             s.get(SyncRun, run_id).state = "done"
             s.commit()
