@@ -13,7 +13,8 @@ For each database and each N, in one run:
 Prints seconds, rows/s, this process's CPU seconds, the ratios raw/ours (1.0: at the
 limit) of wall time and of CPU time, and the peak RSS growth of each phase (the process's
 high-water mark is reset before each phase through /proc/self/clear_refs). Asserts nothing
-about speed. Run: `python bench/ingest_limit.py --database both --statements 20000,100000`.
+about speed. Run: `python bench/ingest_limit.py --database both --statements 20000,100000
+--rounds 5` (the last lines give each ratio's median over the rounds).
 For old-vs-new, run this same file inside an export of an older commit (`git archive`).
 """
 import argparse
@@ -22,6 +23,7 @@ import json
 import logging
 import resource
 import sqlite3
+import statistics
 import sys
 import tempfile
 import threading
@@ -207,7 +209,7 @@ def raw(database: str, db_target, job: dict, our_indexes: bool = False) -> dict:
     return out
 
 
-def scenario(database: str, n: int, sandbox, tmp: Path) -> None:
+def scenario(database: str, n: int, sandbox, tmp: Path) -> dict:
     tmp.mkdir(parents=True)
     with ExitStack() as stack:
         if database == "sqlite":
@@ -228,6 +230,8 @@ def scenario(database: str, n: int, sandbox, tmp: Path) -> None:
           f" ratio wall {like['seconds'] / mine['seconds']:4.2f}"
           f" | RSS growth ours {mine['rss']:4.1f} MiB raw {limit['rss']:4.1f} MiB"
           f" | state, fetched, added, statement_count, rows = {exact}", flush=True)
+    return {"wall": limit["seconds"] / mine["seconds"], "cpu": limit["cpu"] / mine["cpu"],
+            "indexes": like["seconds"] / mine["seconds"]}
 
 
 def main() -> None:
@@ -235,19 +239,32 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
     ap.add_argument("--statements", default="20000,100000", help="comma-separated sizes")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="sync and raw loops this many times per database and size (the "
+                         "machine's other work moves a single ratio by a tenth or more); "
+                         "the summary gives each ratio's median")
     args = ap.parse_args()
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     base = Path(tempfile.mkdtemp(prefix="tsunagu-ingest-"))
+    ratios: dict[tuple[str, int], list[dict]] = {}
     for n in [int(x) for x in args.statements.split(",")]:
         volume = {"users": 1, "accounts": 1, "statements": n, "seed": 7}
         sandbox = start_sandbox(base / f"bank{n}", config={"VOLUME": volume, "PAGE_SIZE": 500,
                                                       "RATE_LIMIT": {"requests": 10**6, "per_seconds": 1}},
                                 timeout=120)
         try:
-            for database in databases:
-                scenario(database, n, sandbox, base / f"{database}{n}")
+            for r in range(args.rounds):  # interleaved, so a slow minute touches every case
+                for database in databases:
+                    ratios.setdefault((database, n), []).append(
+                        scenario(database, n, sandbox, base / f"{database}{n}-{r}"))
         finally:
             sandbox.stop()
+    print(f"median of {args.rounds} round(s), raw / ours (1.0: at the limit):")
+    for (database, n), found in ratios.items():
+        mid = {k: statistics.median(f[k] for f in found) for k in ("wall", "cpu", "indexes")}
+        each = " ".join(f"{f['wall']:.2f}" for f in found)
+        print(f"  {database:<10} {n:>7}  wall {mid['wall']:4.2f}  cpu {mid['cpu']:4.2f}"
+              f"  | raw with our indexes, wall {mid['indexes']:4.2f}  | wall per round {each}")
 
 
 if __name__ == "__main__":

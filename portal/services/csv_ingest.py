@@ -148,10 +148,12 @@ def commit_import(session: Session, account: Account, raw: bytes, mapping: Colum
         account.sync_method = SyncMethod.LEGACY
     source = StatementSource.LEGACY if account.sync_method == SyncMethod.LEGACY else StatementSource.CSV
     # Counted from what the database inserted: exact whatever the key or an alias skipped.
-    added = 0
+    added, written = 0, {}
     for rows_batch in _batches(batch.id, source, new):
-        added += len(insert_statements(session, account, rows_batch))
-    ledger_stats.touched(session, account.id, {i.row.transaction_date for i in new})
+        inserted = insert_statements(session, account, rows_batch)
+        ledger_stats.by_day(inserted, into=written)
+        added += len(inserted)
+    ledger_stats.touched(session, account.id, {i.row.transaction_date for i in new}, written=written)
     held = len(rows) - added
     batch.added, batch.held = added, held
     if result.layout_name == "custom" and result.mapping is not None:

@@ -8,9 +8,13 @@ in the chain (LedgerBreak): those inside a touched day, recomputed from its rows
 at the first balance of each balanced day whose anchor a touched day may have moved,
 recomputed from the day rows in between. Everything is recomputed from the statements, never
 adjusted by a difference: a write that went wrong is mended by the next write on that day.
+
+A writer that knows the rows it inserted (`written`) spares the read-back of a day whose
+rows are all its own, which is most days of a first sync: the day's rows are counted on the
+date index, and only where the count is the writer's own are its rows taken as the day's.
 """
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date
 
@@ -23,6 +27,25 @@ from ..ledger.fingerprint import Break
 from ..models import Account, LedgerBreak, LedgerDay, Statement
 
 CHUNK = 500  # days per IN list
+
+# A row as the insert returned it: (id, transaction_date, amount, balance_after).
+Inserted = tuple[int, date, int, int | None]
+# By day, (id, amount, balance_after) of rows a writer inserted; None: read the day back.
+Written = Mapping[date, Sequence[tuple[int, int, int | None]] | None]
+
+
+def by_day(inserted: Iterable[Inserted], into: dict | None = None) -> dict:
+    """Inserted rows gathered by day into `into` (a new dict by default); a day already
+    marked None there (to be read back) stays so."""
+    written = {} if into is None else into
+    for row_id, day, amount, balance in inserted:
+        rows = written.get(day, ())
+        if rows is None:
+            continue
+        if not rows:
+            rows = written[day] = []
+        rows.append((row_id, amount, balance))
+    return written
 
 
 def _lock(session: Session, account_id: int) -> None:
@@ -45,9 +68,12 @@ def _office_of(session: Session, account_id: int) -> int:
     return session.execute(select(Account.office_id).where(Account.id == account_id)).scalar_one()
 
 
-def touched(session: Session, account_id: int, days: Iterable[date]) -> None:
+def touched(session: Session, account_id: int, days: Iterable[date],
+            written: Written | None = None) -> None:
     """Bring the kept figures of `account_id` up to date for `days` (work bounded by the rows
-    on those days, never by the whole ledger). Called before the caller commits."""
+    on those days, never by the whole ledger). Called before the caller commits. `written`:
+    rows the caller inserted on some of those days (see by_day); a day is read back unless
+    they are all of its rows."""
     days = sorted(set(days))
     if not days:
         return
@@ -55,7 +81,7 @@ def touched(session: Session, account_id: int, days: Iterable[date]) -> None:
     _lock(session, account_id)
     office_id = _office_of(session, account_id)
     for start in range(0, len(days), CHUNK):
-        _recompute_days(session, account_id, office_id, days[start:start + CHUNK])
+        _recompute_days(session, account_id, office_id, days[start:start + CHUNK], written or {})
     _recompute_crossings(session, account_id, office_id, days)
 
 
@@ -68,21 +94,46 @@ _DAY_ROWS = {
 }
 
 
-def _day_rows(session: Session, account_id: int, chunk: list[date]) -> list:
-    """(transaction_date, amount, balance_after) of the chunk's days in ledger order, as the
-    driver gives them (SQLite: the date as its ISO text). Driver SQL: a sync reads back every
-    row it wrote through here, and converting each row's date was most of that time."""
+# How many rows each of the days holds: the (account_id, transaction_date, id) index alone.
+_DAY_COUNTS = {
+    "sqlite": "SELECT transaction_date, count(*) FROM statement WHERE account_id = ? "
+              "AND transaction_date IN (SELECT value FROM json_each(?)) GROUP BY transaction_date",
+    "postgresql": "SELECT transaction_date, count(*) FROM statement "
+                  "WHERE account_id = %s AND transaction_date = ANY(%s) GROUP BY transaction_date",
+}
+
+
+def _by_days(session: Session, sql: dict, account_id: int, days: list[date]) -> list:
+    """Driver SQL over a list of days, one parameter for all of them; rows as the driver
+    gives them (SQLite: dates as ISO text). Driver SQL: a sync reads back every row it wrote
+    through here, and converting each row's date was most of that time."""
     conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        days = json.dumps([d.isoformat() for d in chunk])
-    else:
-        days = chunk
-    return conn.exec_driver_sql(_DAY_ROWS[conn.dialect.name], (account_id, days)).all()
+    param = json.dumps([d.isoformat() for d in days]) if conn.dialect.name == "sqlite" else days
+    return conn.exec_driver_sql(sql[conn.dialect.name], (account_id, param)).all()
 
 
-def _recompute_days(session: Session, account_id: int, office_id: int, chunk: list[date]) -> None:
-    rows = _day_rows(session, account_id, chunk)
+def _all_written(session: Session, account_id: int, chunk: list[date], written: Written) -> set[date]:
+    """The chunk's days whose rows are exactly the rows `written` holds for them: as many
+    rows on the day as the writer inserted (a rolled-back insert leaves fewer, another
+    writer's rows more, and either day is read back)."""
+    known = [d for d in chunk if written.get(d)]
+    if not known:
+        return set()
+    return {day for day, n in (
+        (as_date(d), n) for d, n in _by_days(session, _DAY_COUNTS, account_id, known))
+        if n == len(written.get(day) or ())}
+
+
+def _recompute_days(session: Session, account_id: int, office_id: int, chunk: list[date],
+                    written: Written) -> None:
+    own = _all_written(session, account_id, chunk, written)
+    stale = [d for d in chunk if d not in own]
+    rows = _by_days(session, _DAY_ROWS, account_id, stale) if stale else []
     summaries, breaks = [], []
+    for day in own:  # in id order, which is ledger order within a day
+        summary, inner = summarise(day, [(a, b) for _, a, b in sorted(written[day])])
+        summaries.append(summary)
+        breaks.extend(inner)
     i = 0
     while i < len(rows):
         j = i

@@ -19,7 +19,10 @@ from . import ledger_stats
 _INSERT_HEAD = ("INSERT INTO statement (office_id, account_id, transaction_date, value_date, amount, "
                 "description, description_norm, balance_after, balance_derived, memo, source, "
                 "dedupe_key, sync_run_id, import_id, created_at) VALUES ")
-_INSERT_TAIL = " ON CONFLICT (account_id, dedupe_key) DO NOTHING RETURNING transaction_date"
+# What each inserted row returns: the count, and what its day's kept figures are computed
+# from (ledger_stats.touched reads no row back for a day it knows all of).
+_RETURNING = " RETURNING id, transaction_date, amount, balance_after"
+_INSERT_TAIL = " ON CONFLICT (account_id, dedupe_key) DO NOTHING" + _RETURNING
 _COLUMNS = tuple(_INSERT_HEAD.split("(", 1)[1].split(")", 1)[0].split(", "))
 _ROW_KEYS = frozenset(_COLUMNS) - {"office_id", "account_id", "created_at"}
 _CHUNK = 1000  # rows per INSERT on SQLite: 15,000 parameters, inside its limit of 32,766
@@ -37,13 +40,13 @@ _PG_INSERT = (
     "(r->>5)::bigint, (r->>6)::boolean, r->>7, r->>8, r->>9, (r->>10)::integer, "
     "(r->>11)::integer, %s "
     "FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(r, n) "
-    "ORDER BY t.n ON CONFLICT (account_id, dedupe_key) DO NOTHING RETURNING transaction_date")
+    "ORDER BY t.n ON CONFLICT (account_id, dedupe_key) DO NOTHING" + _RETURNING)
 
 
 def _insert_ignoring_duplicates(session: Session, values: list[tuple]) -> list:
     """Insert the rows (tuples in _COLUMNS order, one office, account and created_at) that
-    the unique (account, key) constraint lets in; returns the transaction_date of each row
-    actually inserted, in the driver's form.
+    the unique (account, key) constraint lets in; returns (id, transaction_date, amount,
+    balance_after) of each row actually inserted, the date in the driver's form.
 
     Straight to the driver, as INSERT ... ON CONFLICT DO NOTHING RETURNING: the database
     decides duplicates through its unique index (work per row, never per ledger), and the
@@ -54,16 +57,16 @@ def _insert_ignoring_duplicates(session: Session, values: list[tuple]) -> list:
     if conn.dialect.name == "postgresql":
         office_id, account_id, now = values[0][0], values[0][1], values[0][14]
         page = json.dumps([v[2:14] for v in values], ensure_ascii=False)
-        return conn.exec_driver_sql(_PG_INSERT, (office_id, account_id, now, page)).scalars().all()
+        return conn.exec_driver_sql(_PG_INSERT, (office_id, account_id, now, page)).all()
     row = "(" + ", ".join(["?"] * len(_COLUMNS)) + ")"
-    days, sql = [], {}
+    inserted, sql = [], {}
     for start in range(0, len(values), _CHUNK):
         chunk = values[start:start + _CHUNK]
         text = sql.get(len(chunk))
         if text is None:
             text = sql[len(chunk)] = _INSERT_HEAD + ", ".join([row] * len(chunk)) + _INSERT_TAIL
-        days.extend(conn.exec_driver_sql(text, tuple(chain.from_iterable(chunk))).scalars().all())
-    return days
+        inserted.extend(conn.exec_driver_sql(text, tuple(chain.from_iterable(chunk))).all())
+    return inserted
 
 
 # A row's source as stored (EnumText's value); members hash and compare as their value.
@@ -85,47 +88,52 @@ def upsert_statements(session: Session, account: Account, rows: list[dict]) -> i
     """Insert rows whose dedupe_key the account does not hold yet; returns how many were new
     (exactly: counted from what the database inserted). The kept figures are brought up to
     date for the days that got rows (ledger_stats). The caller commits."""
-    days = insert_statements(session, account, rows)
-    if days:
-        ledger_stats.touched(session, account.id, set(days))
-    return len(days)
+    inserted = insert_statements(session, account, rows)
+    if inserted:
+        written = ledger_stats.by_day(inserted)
+        ledger_stats.touched(session, account.id, written, written=written)
+    return len(inserted)
 
 
 def insert_statements(session: Session, account: Account, rows: list[dict], *,
-                      aliases: bool | None = None) -> list[date]:
-    """Insert rows whose dedupe_key the account does not hold yet; returns the
-    transaction_date of every row inserted. The caller brings the kept figures up to date
-    for those days (ledger_stats.touched) before it commits: a sync does it once for many
-    pages, not once per page.
+                      aliases: bool | None = None) -> list[ledger_stats.Inserted]:
+    """Insert rows whose dedupe_key the account does not hold yet; returns (id,
+    transaction_date, amount, balance_after) of every row inserted (in no set order). The
+    caller brings the kept figures up to date for those days (ledger_stats.touched, given
+    these rows) before it commits: a sync does it once for many pages, not once per page.
 
     Duplicates are decided by the unique (account, key) constraint in the insert itself; keys
     held as an alias are looked up only for an account that has aliases (`aliases`: whether
     it has, when the caller knows; None: look).
     """
+    values = row_values(session.get_bind().dialect.name, account.office_id, account.id, rows)
+    return insert_values(session, account.id, values, aliases=aliases)
+
+
+_KEY = _COLUMNS.index("dedupe_key")
+
+
+def row_values(dialect: str, office_id: int, account_id: int, rows: list[dict]) -> list[tuple]:
+    """The rows as the insert takes them (tuples in _COLUMNS order), each key only once (the
+    first of a page's duplicates goes in). Touches no database, so a sync prepares a page on
+    the thread that fetched it while the page before is stored.
+
+    Values as the driver takes them where SQLAlchemy's types would have converted them:
+    dates as ISO text (SQLite stores that; PostgreSQL reads it from the page's JSON), on
+    SQLite also the time as the text SQLAlchemy writes; enums as their value."""
     if not rows:
         return []
     unknown = set().union(*rows) - _ROW_KEYS
     if unknown:
         raise ValueError(f"not statement columns: {sorted(unknown)}")
-    if aliases is None:
-        aliases = has_aliases(session, account.id)
-    if aliases:
-        aliased = set(session.exec(select(StatementAlias.dedupe_key).where(
-            StatementAlias.account_id == account.id,
-            StatementAlias.dedupe_key.in_([r["dedupe_key"] for r in rows]))))
-        rows = [r for r in rows if r["dedupe_key"] not in aliased]
-    # Values as the driver takes them where SQLAlchemy's types would have converted them:
-    # dates as ISO text (SQLite stores that; PostgreSQL reads it from the page's JSON), on
-    # SQLite also the time as the text SQLAlchemy writes; enums as their value.
     now = utcnow()
-    if session.get_bind().dialect.name == "sqlite":
+    if dialect == "sqlite":
         now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-    office_id, account_id = account.office_id, account.id
     norms: dict[str, str] = {}  # a page repeats its descriptions: each is normalised once
     values, seen = [], set()
     for r in rows:
         key = r["dedupe_key"]
-        if key in seen:  # the first of a page's duplicates goes in, as before
+        if key in seen:
             continue
         seen.add(key)
         norm = r.get("description_norm")
@@ -141,8 +149,25 @@ def insert_statements(session: Session, account: Account, rows: list[dict], *,
                        _iso_day(r.get("value_date")), r["amount"], r.get("description", ""), norm,
                        r.get("balance_after"), r.get("balance_derived", False), r.get("memo", ""),
                        source, key, r.get("sync_run_id"), r.get("import_id"), now))
-    days = _insert_ignoring_duplicates(session, values) if values else []
-    return [as_date(d) for d in days]
+    return values
+
+
+def insert_values(session: Session, account_id: int, values: list[tuple], *,
+                  aliases: bool | None = None) -> list[ledger_stats.Inserted]:
+    """Insert what row_values gave for `account_id`: see insert_statements."""
+    if not values:
+        return []
+    if aliases is None:
+        aliases = has_aliases(session, account_id)
+    if aliases:
+        aliased = set(session.exec(select(StatementAlias.dedupe_key).where(
+            StatementAlias.account_id == account_id,
+            StatementAlias.dedupe_key.in_([v[_KEY] for v in values]))))
+        values = [v for v in values if v[_KEY] not in aliased]
+        if not values:
+            return []
+    inserted = _insert_ignoring_duplicates(session, values)
+    return [(row_id, as_date(day), amount, balance) for row_id, day, amount, balance in inserted]
 
 
 def days_with_rows(session: Session, account_id: int, first: date, last: date) -> list[date]:

@@ -6,13 +6,13 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
 import httpx
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, event, update
 from sqlmodel import Session, select
 
 from ..banks import hours
@@ -28,6 +28,7 @@ from ..banks.errors import (
 )
 from ..banks.prefetch import ahead
 from ..banks.registry import BankApi, BankRegistry
+from ..banks.types import TransactionPage
 from ..crypto import TokenCipher
 from ..dates import utcnow
 from ..db import session_scope
@@ -37,7 +38,7 @@ from . import accounts as accounts_svc
 from . import balances, call_budget, ledger_stats, sync_queue, webhooks
 from .connections import access_token, mark_reauth
 from .cutover.apply import apply_api_page
-from .statements import days_with_rows, has_aliases, insert_statements
+from .statements import days_with_rows, has_aliases, insert_values, row_values
 from .sync_window import fetch_window, missing_range
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,8 @@ def _attempt(session: Session, ctx: SyncContext, run: SyncRun, account: Account,
     if run.resumes and run.fetched and run.date_from is not None:
         # A worker stopped during this run: the figures of what it stored may not have been
         # brought up to date. Its days are inside the run's window.
-        _stats_due(session).update(days_with_rows(session, account.id, run.date_from, run.date_to))
+        _stats_due(session).update(dict.fromkeys(
+            days_with_rows(session, account.id, run.date_from, run.date_to)))
     try:
         if run.resumes > MAX_RESUMES:
             _finish(session, ctx, run, account, SyncState.FAILED, "interrupted",
@@ -163,20 +165,33 @@ def _hold(session: Session, ctx: SyncContext, run: SyncRun) -> None:
         raise LeaseLost()
 
 
-def _stats_due(session: Session) -> set:
+def _stats_due(session: Session) -> dict:
     """The days this go of the run inserted rows on whose kept figures are not up to date
-    yet; held with the session, so every way the go ends finds them (even after a
-    rollback)."""
-    return session.info.setdefault("stats_due", set())
+    yet, with those rows (ledger_stats.Written; None: read the day back). Held with the
+    session, so every way the go ends finds them; after a rollback every day is read back,
+    for the rows it inserted since the last commit are gone."""
+    due = session.info.get("stats_due")
+    if due is None:
+        due = session.info["stats_due"] = {}
+        event.listen(session, "after_rollback", _read_back_after_rollback)
+    return due
+
+
+def _read_back_after_rollback(session: Session) -> None:
+    due = session.info.get("stats_due")
+    if due:
+        due.update(dict.fromkeys(due))
 
 
 def _bring_stats(session: Session, account: Account) -> None:
     """Bring the kept figures of the due days up to date, in the transaction about to be
-    committed. Recomputed from the stored statements, so a day whose rows were rolled back
-    is right too."""
-    due = session.info.pop("stats_due", None)
+    committed: from the rows the run inserted where they are all of a day's rows, else from
+    the stored statements (a day whose rows were rolled back is right too). The days stay
+    due until that is done."""
+    due = _stats_due(session)
     if due:
-        ledger_stats.touched(session, account.id, due)
+        ledger_stats.touched(session, account.id, due, written=due)
+        due.clear()
 
 
 def _commit(session: Session, ctx: SyncContext, run: SyncRun) -> None:
@@ -249,18 +264,21 @@ def _fetch_pages(session: Session, ctx: SyncContext, run: SyncRun, account: Acco
     # account without a cutover date gets none while it syncs, so one look serves all pages
     # (a look per page also flushed the run's counters each time).
     aliases = None if account.cutover_date else has_aliases(session, account.id)
+    # What the fetching thread needs to prepare a page's insert: plain values, never the
+    # session or its objects (those belong to this thread).
+    into = None if account.cutover_date else (session.get_bind().dialect.name, account.office_id,
+                                              account.id)
     pages = client.transaction_pages(token, remote_id, run.date_from, run.date_to,
                                      cursor=run.resume_cursor)
     try:
-        with ahead(pages, name=f"sync-run-{run.id}-pages") as fetched:
-            for page in fetched:
-                rows = [_row(t, run.id) for t in page.transactions]
-                if account.cutover_date:
+        with ahead(_prepared(pages, run.id, into), name=f"sync-run-{run.id}-pages") as fetched:
+            for page, rows, values in fetched:
+                if values is None:
                     added = apply_api_page(session, account, rows)
                 else:
-                    days = insert_statements(session, account, rows, aliases=aliases)
-                    _stats_due(session).update(days)
-                    added = len(days)
+                    inserted = insert_values(session, account.id, values, aliases=aliases)
+                    ledger_stats.by_day(inserted, into=_stats_due(session))
+                    added = len(inserted)
                     since_stats += added
                     if since_stats >= STATS_EVERY:
                         _bring_stats(session, account)
@@ -280,6 +298,18 @@ def _fetch_pages(session: Session, ctx: SyncContext, run: SyncRun, account: Acco
         _commit_pages(session, ctx, run, account, pending_added)
         raise
     _commit_pages(session, ctx, run, account, pending_added)
+
+
+def _prepared(pages: Iterator[TransactionPage], run_id: int, into: tuple | None) -> Iterator:
+    """Each page with its rows and, unless `into` is None (a cutover compares rows first), their
+    insert values (statements.row_values(*into, rows)). Run on the fetching thread, so a
+    page is made ready to store while the page before is being stored."""
+    try:
+        for page in pages:
+            rows = [_row(t, run_id) for t in page.transactions]
+            yield page, rows, (None if into is None else row_values(*into, rows))
+    finally:
+        pages.close()
 
 
 def _commit_pages(session: Session, ctx: SyncContext, run: SyncRun, account: Account,

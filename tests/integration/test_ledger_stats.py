@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func
+from sqlalchemy import event, func
 from sqlmodel import Session, select
 
 from portal import migrate
@@ -133,6 +133,72 @@ def test_breaks_across_days_follow_a_write_on_an_earlier_day(engine):
         imports.undo(s, account, s.exec(select(StatementImport)).one())
         assert statements.balance_breaks(s, account) == []
         assert_kept_equals_recomputed(s, account.id)
+
+
+def _api_rows(rows) -> list[dict]:
+    return [{"transaction_date": _day(d), "amount": a, "balance_after": b, "description": "API",
+             "source": "api", "dedupe_key": f"api:{next(_names)}"} for d, a, b in rows]
+
+
+def _read_backs(engine) -> list[str]:
+    """Records the statements' rows read back for a day (not the count of them)."""
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        if "SELECT transaction_date, amount, balance_after FROM statement" in statement:
+            seen.append(statement)
+    event.listen(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_rows_a_writer_knows_are_taken_only_for_days_that_hold_nothing_else(engine):
+    """A writer that gives the rows it inserted spares the read-back of a day whose rows are
+    all its own; a day that also holds rows it did not give (here inserted and committed
+    without their figures, as a sync's earlier pages are) is read back, and is right."""
+    with Session(engine, expire_on_commit=False) as s:
+        account = _account(s)
+        statements.insert_statements(s, account, _api_rows([(0, 100, 100), (0, -20, 80)]))
+        s.commit()
+        inserted = statements.insert_statements(
+            s, account, _api_rows([(0, -5, 75), (1, 10, 85), (1, -1, 999), (2, 3, None)]))
+        written = ledger_stats.by_day(inserted)
+        assert sorted(written) == [_day(0), _day(1), _day(2)]
+        reads = _read_backs(engine)
+        ledger_stats.touched(s, account.id, written, written=written)
+        s.commit()
+        assert_kept_equals_recomputed(s, account.id)
+        assert statements.totals(s, account.id) == (6, 87)
+        # One read-back, of day 0 alone (the days are its one list parameter).
+        assert len(reads) == 1
+        # A day brought up to date is read back the next time: it holds earlier rows.
+        more = ledger_stats.by_day(statements.insert_statements(s, account, _api_rows([(1, 1, 1000)])))
+        ledger_stats.touched(s, account.id, more, written=more)
+        s.commit()
+        assert_kept_equals_recomputed(s, account.id)
+        assert len(reads) == 2
+
+
+def test_a_syncs_rows_are_read_back_after_a_rollback(engine):
+    """The rows a sync inserted since its last commit are gone after a rollback: every due
+    day is read back from then on, and the figures count only what was committed."""
+    from portal.services import sync_run
+
+    with Session(engine, expire_on_commit=False) as s:
+        account = _account(s)
+        due = sync_run._stats_due(s)
+        ledger_stats.by_day(statements.insert_statements(s, account, _api_rows([(0, 100, 100)])),
+                            into=due)
+        s.commit()
+        ledger_stats.by_day(statements.insert_statements(s, account, _api_rows([(0, 5, 105), (1, 7, 112)])),
+                            into=due)
+        assert all(rows for rows in due.values())
+        s.rollback()
+        assert due == {_day(0): None, _day(1): None}
+        sync_run._bring_stats(s, account)
+        s.commit()
+        assert due == {}
+        assert_kept_equals_recomputed(s, account.id)
+        assert statements.totals(s, account.id) == (1, 100)
 
 
 def test_rebuild_and_removal(engine):

@@ -24,7 +24,7 @@ def engine(request, tmp_path):
 def touched(monkeypatch):
     calls = []
     monkeypatch.setattr(ledger_stats, "touched",
-                        lambda session, account_id, days: calls.append((account_id, set(days))))
+                        lambda session, account_id, days, written=None: calls.append((account_id, set(days))))
     return calls
 
 
