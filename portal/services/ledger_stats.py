@@ -15,7 +15,6 @@ date index, and only where the count is the writer's own are its rows taken as t
 """
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
 from datetime import date
 
 from sqlalchemy import delete, func, insert, select
@@ -55,7 +54,8 @@ def _lock(session: Session, account_id: int) -> None:
 
 
 def _day_values(account_id: int, office_id: int, s: DaySummary) -> dict:
-    return {"account_id": account_id, "office_id": office_id, **asdict(s)}
+    # vars, not dataclasses.asdict: that deep-copies every field, a tenth of a small sync.
+    return {"account_id": account_id, "office_id": office_id, **vars(s)}
 
 
 def _break_values(account_id: int, office_id: int, b: DayBreak) -> dict:
