@@ -150,9 +150,9 @@ def commit_import(session: Session, account: Account, raw: bytes, mapping: Colum
     # Counted from what the database inserted: exact whatever the key or an alias skipped.
     added, written = 0, {}
     for rows_batch in _batches(batch.id, source, new):
-        inserted = insert_statements(session, account, rows_batch)
-        ledger_stats.by_day(inserted, into=written)
-        added += len(inserted)
+        stored = insert_statements(session, account, rows_batch)
+        ledger_stats.by_day(stored, into=written)
+        added += stored.added
     ledger_stats.touched(session, account.id, {i.row.transaction_date for i in new}, written=written)
     held = len(rows) - added
     batch.added, batch.held = added, held

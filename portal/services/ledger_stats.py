@@ -27,23 +27,26 @@ from ..models import Account, LedgerBreak, LedgerDay, Statement
 
 CHUNK = 500  # days per IN list
 
-# A row as the insert returned it: (id, transaction_date, amount, balance_after).
+# A row an insert took: (order, transaction_date, amount, balance_after); the order is
+# that of the rows' ids (statements.Stored).
 Inserted = tuple[int, date, int, int | None]
-# By day, (id, amount, balance_after) of rows a writer inserted; None: read the day back.
+# By day, (order, amount, balance_after) of rows a writer inserted; None: read the day back.
 Written = Mapping[date, Sequence[tuple[int, int, int | None]] | None]
 
 
-def by_day(inserted: Iterable[Inserted], into: dict | None = None) -> dict:
-    """Inserted rows gathered by day into `into` (a new dict by default); a day already
-    marked None there (to be read back) stays so."""
+def by_day(stored, into: dict | None = None) -> dict:
+    """What an insert stored (statements.Stored: its rows, and the days it is unsure of)
+    gathered by day into `into` (a new dict by default). A day marked None, to be read
+    back, stays so."""
     written = {} if into is None else into
-    for row_id, day, amount, balance in inserted:
+    for row_order, day, amount, balance in stored.rows:
         rows = written.get(day, ())
         if rows is None:
             continue
         if not rows:
             rows = written[day] = []
-        rows.append((row_id, amount, balance))
+        rows.append((row_order, amount, balance))
+    written.update(dict.fromkeys(stored.unsure))
     return written
 
 
@@ -130,7 +133,7 @@ def _recompute_days(session: Session, account_id: int, office_id: int, chunk: li
     stale = [d for d in chunk if d not in own]
     rows = _by_days(session, _DAY_ROWS, account_id, stale) if stale else []
     summaries, breaks = [], []
-    for day in own:  # in id order, which is ledger order within a day
+    for day in own:  # in the order they went in: id order, ledger order within a day
         summary, inner = summarise(day, [(a, b) for _, a, b in sorted(written[day])])
         summaries.append(summary)
         breaks.extend(inner)

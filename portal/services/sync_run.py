@@ -276,9 +276,9 @@ def _fetch_pages(session: Session, ctx: SyncContext, run: SyncRun, account: Acco
                 if values is None:
                     added = apply_api_page(session, account, rows)
                 else:
-                    inserted = insert_values(session, account.id, values, aliases=aliases)
-                    ledger_stats.by_day(inserted, into=_stats_due(session))
-                    added = len(inserted)
+                    stored = insert_values(session, account.id, values, aliases=aliases)
+                    ledger_stats.by_day(stored, into=_stats_due(session))
+                    added = stored.added
                     since_stats += added
                     if since_stats >= STATS_EVERY:
                         _bring_stats(session, account)

@@ -176,6 +176,19 @@ def test_rows_a_writer_knows_are_taken_only_for_days_that_hold_nothing_else(engi
         s.commit()
         assert_kept_equals_recomputed(s, account.id)
         assert len(reads) == 2
+        # A page taken in part (one key held already): the count cannot say which row went
+        # in, so its days are read back, new day 3 included.
+        held = s.exec(select(Statement.dedupe_key).where(Statement.account_id == account.id)).first()
+        page = _api_rows([(3, 4, None), (1, 2, 1002)])
+        page[1]["dedupe_key"] = held
+        stored = statements.insert_statements(s, account, page)
+        assert (stored.added, stored.rows, stored.unsure) == (1, [], {_day(1), _day(3)})
+        partial = ledger_stats.by_day(stored)
+        assert partial == {_day(1): None, _day(3): None}
+        ledger_stats.touched(s, account.id, partial, written=partial)
+        s.commit()
+        assert_kept_equals_recomputed(s, account.id)
+        assert statements.totals(s, account.id) == (8, 92)
 
 
 def test_a_syncs_rows_are_read_back_after_a_rollback(engine):
