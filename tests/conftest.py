@@ -23,6 +23,16 @@ from tests.support.sandbox_server import start_sandbox
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Every test id once: pytest-xdist's --dist loadfile (make test) keeps one test per id,
+    so tests sharing an id would run as one, the rest silently never."""
+    seen, repeated = set(), set()
+    for item in items:
+        (repeated if item.nodeid in seen else seen).add(item.nodeid)
+    if repeated:
+        raise pytest.UsageError(f"test ids collected more than once: {sorted(repeated)}")
+
+
 def _compile_translations() -> None:
     # `make test` compiles them; a bare `pytest` run should see English too.
     mo = ROOT / "portal/translations/en/LC_MESSAGES/messages.mo"
