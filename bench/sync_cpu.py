@@ -3,11 +3,12 @@
 N small accounts (a few statement pages each) at the sandbox bank, synced over real HTTP.
 
 1. CPU: every account synced in this thread (`run_pending`); CPU time of the process (the
-   sync's page-fetching thread included) divided by the syncs. First sync (the account's history, a few pages), then repeat syncs (the
-   overlap window) twice: `fresh client` gives every bank call its own httpx.Client (how the
-   portal worked before one client per worker), `shared client` is the portal as it is
-   (SyncContext.client: one pooled client per bank for the worker's life). The sandbox's
-   server closes every connection, so the figures hold the connect but no TLS handshake.
+   sync's page-fetching thread included) divided by the syncs. First sync (the account's
+   history, a few pages), then repeat syncs (the overlap window) twice: `fresh client`
+   gives every bank call its own httpx.Client (how the portal worked before one client per
+   worker), `shared client` is the portal as it is (SyncContext.client: one pooled client
+   per bank for the worker's life). The sandbox's server closes every connection, so the
+   figures hold the connect but no TLS handshake.
 2. Throughput: the bank answers every API call after `--latency` seconds (the sandbox's
    `slow` fault); the jobs.SyncDispatcher with SYNC_WORKERS threads syncs every account.
    Accounts/min is compared with the bound latency and concurrency set:
