@@ -75,7 +75,13 @@ def account_id_from(url: str) -> int:
 
 
 def keep_document_marker(page: Page) -> None:
-    """A variable on window survives htmx swaps and disappears with a reload or navigation."""
+    """A variable on window survives htmx swaps and disappears with a reload or navigation.
+
+    Set once the page's load event has fired: htmx is a deferred script, and what the test
+    does next (type, click a link or a button) before it has bound its handlers would go to
+    the browser, not to htmx: the no-JavaScript path, a plain request and a new page (as a
+    user clicking that early gets). The heading a test waits for shows before that event."""
+    page.wait_for_load_state("load")
     page.evaluate(SET_NO_RELOAD)
 
 
@@ -107,9 +113,6 @@ def register_account(page: Page, shots, name: str = "", search_shot: bool = True
     page.get_by_role("navigation", name="口座の種類").get_by_role("link", name="銀行口座").click()
     page.get_by_role("link", name="銀行口座を登録する").click()
     expect(page.get_by_role("heading", name="銀行口座を登録する")).to_be_visible()
-    # htmx is a deferred script: text typed before the page's load event would go unheard
-    # (a user would press 検索, a plain GET). The heading shows before that event.
-    page.wait_for_load_state("load")
     # htmx active search: the results replace #bank-results in place, no reload.
     keep_document_marker(page)
     page.get_by_label("金融機関を検索").fill("みずほ")
