@@ -122,9 +122,8 @@ def _all_written(session: Session, account_id: int, chunk: list[date], written: 
     known = [d for d in chunk if written.get(d)]
     if not known:
         return set()
-    return {day for day, n in (
-        (as_date(d), n) for d, n in _by_days(session, _DAY_COUNTS, account_id, known))
-        if n == len(written.get(day) or ())}
+    counts = {as_date(d): n for d, n in _by_days(session, _DAY_COUNTS, account_id, known)}
+    return {day for day in known if counts.get(day) == len(written[day])}
 
 
 def _recompute_days(session: Session, account_id: int, office_id: int, chunk: list[date],

@@ -67,28 +67,33 @@ def _insert_ignoring_duplicates(session: Session, values: list[tuple]) -> Stored
     every page of a first sync, what went in is known without RETURNING (whose 100,000 rows
     cost a tenth of a sync's time to take in)."""
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
+    added, rows, unsure = 0, [], set()
+    for chunk, statement in _insert_sql(conn.dialect.name, values):
+        took = conn.exec_driver_sql(*statement).rowcount
+        added += took
+        if took == len(chunk):
+            rows.extend((next(_ORDER), as_date(v[2]), v[4], v[7]) for v in chunk)
+        elif took:
+            unsure.update(as_date(v[2]) for v in chunk)
+    return Stored(added, rows, unsure)
+
+
+def _insert_sql(dialect: str, values: list[tuple]) -> Iterator[tuple[list[tuple], tuple]]:
+    """(rows, (sql, parameters)) of each INSERT the rows take, made as each is sent:
+    PostgreSQL one for all of them, SQLite one per _CHUNK rows."""
+    if dialect == "postgresql":
         office_id, account_id, now = values[0][0], values[0][1], values[0][14]
         page = json.dumps([v[2:14] for v in values], ensure_ascii=False)
-        chunks = [(values, (_PG_INSERT, (office_id, account_id, now, page)))]
-    else:
-        row = "(" + ", ".join(["?"] * len(_COLUMNS)) + ")"
-        chunks, sql = [], {}
-        for start in range(0, len(values), _CHUNK):
-            chunk = values[start:start + _CHUNK]
-            text = sql.get(len(chunk))
-            if text is None:
-                text = sql[len(chunk)] = _INSERT_HEAD + ", ".join([row] * len(chunk)) + _INSERT_TAIL
-            chunks.append((chunk, (text, tuple(chain.from_iterable(chunk)))))
-    stored = Stored(0, [], set())
-    for chunk, statement in chunks:
-        took = conn.exec_driver_sql(*statement).rowcount
-        stored = stored._replace(added=stored.added + took)
-        if took == len(chunk):
-            stored.rows.extend((next(_ORDER), as_date(v[2]), v[4], v[7]) for v in chunk)
-        elif took:
-            stored.unsure.update(as_date(v[2]) for v in chunk)
-    return stored
+        yield values, (_PG_INSERT, (office_id, account_id, now, page))
+        return
+    row = "(" + ", ".join(["?"] * len(_COLUMNS)) + ")"
+    sql = {}
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start:start + _CHUNK]
+        text = sql.get(len(chunk))
+        if text is None:
+            text = sql[len(chunk)] = _INSERT_HEAD + ", ".join([row] * len(chunk)) + _INSERT_TAIL
+        yield chunk, (text, tuple(chain.from_iterable(chunk)))
 
 
 # A row's source as stored (EnumText's value); members hash and compare as their value.
