@@ -7,6 +7,7 @@ from flask import Flask
 from . import config as default_config
 from . import private_files
 from .banks.registry import BankRegistry
+from .change_feed import ChangeFeed
 from .crypto import TokenCipher
 from .db import close_session, make_engine
 from .extensions import csrf
@@ -45,6 +46,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     log_redaction.install()
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
+    app.extensions["change_feed"] = ChangeFeed(engine if app.config["CHANGE_FEED"] else None)
     app.teardown_appcontext(close_session)
     if app.config["RUN_MIGRATIONS_ON_START"]:
         from .migrate import upgrade

@@ -8,10 +8,14 @@ another number is anonymous. Every logout, a password change and 「すべての
 raise the number: one counter, no table of live sessions, and a copied cookie is useless as
 soon as the user logs out from the browser it was copied from. The price: logging out in one
 browser also ends the user's sessions in other browsers (documented in the README).
+
+On PostgreSQL the member a request signs in with comes from the process's memory, forgotten
+when the database tells of a change to the user (change_feed): a session ended in another
+process ends here when that notice arrives, milliseconds after the commit.
 """
 from dataclasses import dataclass
 
-from flask import redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from flask import session as cookie_session
 from flask_login import UserMixin, current_user, login_user
 
@@ -50,10 +54,17 @@ def _session_user(user_id: int, office_id: int | None) -> SessionUser | None:
 
 
 def _load_user(user_id: str) -> SessionUser | None:
-    user = _session_user(int(user_id), cookie_session.get(OFFICE_KEY))
-    if user is None or cookie_session.get(VERSION_KEY) != user.session_version:
+    uid, office_id, version = int(user_id), cookie_session.get(OFFICE_KEY), cookie_session.get(VERSION_KEY)
+    feed = current_app.extensions["change_feed"]
+    # Kept in memory until the database tells of a change to the user (change_feed).
+    member = feed.read(("u", uid), office_id, lambda: users.member(request_connection(), uid, office_id))
+    if member is not None and member.session_version != version:
+        # This browser's own logout or password change may be newer than the notice: ask
+        # the database itself before turning the session away.
+        member = users.member(request_connection(), uid, office_id)
+    if member is None or member.session_version != version:
         return None  # logged out, password changed or ended everywhere since this login
-    return user
+    return SessionUser(**vars(member))
 
 
 def log_in(user_id: int, office_id: int | None = None) -> bool:

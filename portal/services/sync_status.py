@@ -10,6 +10,7 @@ Every token comes from `live`, for the page as for the poll, so they compare equ
 when the database says the same; a row rendered without one sends an empty token, which
 differs, so the next poll renders it again (whatever happened between the two reads).
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
@@ -17,6 +18,7 @@ from hashlib import blake2b
 from sqlalchemy import Connection, and_, bindparam, func, literal_column
 from sqlmodel import Session, select
 
+from ..change_feed import ChangeFeed
 from ..dates import utcnow
 from ..driver_sql import DriverQuery
 from ..models import Account, SyncRun
@@ -75,9 +77,26 @@ _LIVE = DriverQuery(_live_query)  # a poll is hot: compiled once per database
 
 def live(on: Session | Connection, office_id: int) -> dict[int, Live]:
     """The office's syncing accounts, each with its token and whether it waits: one query."""
-    rows = _LIVE.all(on, office_id=office_id)
-    return {row[0]: Live(_token(tuple(row[1:])), is_waiting(row[_STATE], row[_NEXT_ATTEMPT]))
-            for row in rows}
+    return _as_live(_read(on, office_id))
+
+
+def live_remembered(feed: ChangeFeed, connect: Callable[[], Connection],
+                    office_id: int) -> dict[int, Live]:
+    """`live`, from the feed's memory while no change to the office's syncs was told since
+    it was read (`connect` gives the connection only when the database is asked)."""
+    return _as_live(feed.read(("o", office_id), "live", lambda: _read(connect(), office_id)))
+
+
+def _read(on: Session | Connection, office_id: int) -> tuple:
+    """Per syncing account: its id, token, run state and retry time (what stays true until
+    the rows change; whether it waits depends on the time, so `_as_live` decides it)."""
+    return tuple((row[0], _token(tuple(row[1:])), row[_STATE], row[_NEXT_ATTEMPT])
+                 for row in _LIVE.all(on, office_id=office_id))
+
+
+def _as_live(read: tuple) -> dict[int, Live]:
+    return {account_id: Live(token, is_waiting(state, next_attempt_at))
+            for account_id, token, state, next_attempt_at in read}
 
 
 def tokens(now: dict[int, Live]) -> dict[int, str]:

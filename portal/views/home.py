@@ -29,8 +29,10 @@ def sync_status_poll():
     """The page's poll: 204 when no row it shows syncing changed (one query), else the
     changed rows of this office and the poll's next state, out of band."""
     office_id = current_user.office_id
-    # On the request's connection: a "nothing changed" answer builds no ORM session.
-    now = sync_status.live(request_connection(), office_id)
+    # From memory while nothing changed (PostgreSQL), else on the request's connection: a
+    # "nothing changed" answer builds no ORM session.
+    now = sync_status.live_remembered(current_app.extensions["change_feed"], request_connection,
+                                      office_id)
     ids = sync_status.changed(sync_status.parse_sent(request.args.getlist("row")), now)
     if not ids:
         return "", 204

@@ -12,6 +12,7 @@ from portal import create_app
 from portal.dates import utcnow
 from portal.models import Account, BankConnection, SyncRun
 from tests.support.auth import Auth
+from tests.support.flows import wait_for
 from tests.support.portal_config import portal_config
 from tests.support.postgres import fresh_database, server_answers
 from tests.web.csv_helpers import register
@@ -204,20 +205,37 @@ def test_anonymous_poll_is_sent_to_login(client):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not server_answers(), reason="no PostgreSQL server answers")
-def test_the_poll_on_postgresql(tmp_path):
-    """The poll's query is compiled for the database in use: PostgreSQL's driver too."""
+@pytest.mark.parametrize("feed_on", [True, False], ids=["change feed", "no change feed"])
+def test_the_poll_on_postgresql(tmp_path, feed_on):
+    """The poll's query is compiled for the database in use: PostgreSQL's driver too. With the
+    change feed an unchanged poll is answered from memory (no connection at all) until the
+    database tells of a change; without it, on one connection for the user and the rows."""
     with fresh_database() as url:
-        app = create_app(portal_config(tmp_path, DATABASE_URL=url), instance_path=str(tmp_path / "i"))
+        app = create_app(portal_config(tmp_path, DATABASE_URL=url, CHANGE_FEED=feed_on),
+                         instance_path=str(tmp_path / "i"))
         try:
             auth = Auth(app.test_client())
             db = lambda: Session(app.extensions["db_engine"])  # noqa: E731
             a, b = two_syncing(auth, db)
             sent = tokens(auth.client.get("/").get_data(as_text=True))
-            with events(app.extensions["db_engine"], "checkout") as checkouts:
-                assert len(sent) == 2 and poll(auth.client, sent).status_code == 204
-            assert len(checkouts) == 1  # one connection, one pre-ping, for the user and the rows
+            feed = app.extensions["change_feed"]
+            def unchanged_poll_checkouts() -> int:
+                with events(app.extensions["db_engine"], "checkout") as checkouts:
+                    assert len(sent) == 2 and poll(auth.client, sent).status_code == 204
+                return len(checkouts)
+
+            if feed_on:  # the first reads start the feed; once it listens, reads are kept
+                wait_for(lambda: unchanged_poll_checkouts() == 0, timeout=10,
+                         message="a poll answered from memory")
+            else:  # one connection, one pre-ping, for the user and the rows
+                assert unchanged_poll_checkouts() == 1 and not feed.listening
             update(db, a, run__state="done", account__sync_state="done")
-            html = poll(auth.client, sent).get_data(as_text=True)
+
+            def changed_rows():
+                answer = poll(auth.client, sent)
+                return answer.status_code == 200 and answer.get_data(as_text=True)
+
+            html = wait_for(changed_rows, timeout=10, message="the change to reach the poll")
             assert f'id="account-{a}" hx-swap-oob="true"' in html and f'id="account-{b}"' not in html
         finally:
             app.extensions["db_engine"].dispose()

@@ -1,0 +1,204 @@
+"""What the database says changed, so that a web process answers its hottest reads from
+memory: the signed-in member (every request) and the home page's sync-status poll (every
+second per open page). On PostgreSQL, where each of those reads is a round trip that costs
+the web process and the database more than the rest of the request.
+
+Triggers (migration 0017) send a notice on channel `tsunagu_change` at the commit of any
+change to what those reads return: "o:<office>" (an account's sync figures, its runs),
+"u:<user>" (the user, their memberships), "f:<office>" (the office's settings). Each web
+process listens on a connection of its own, on a thread started by its first read (so
+after gunicorn forks), and forgets what a notice names.
+
+Nothing read from memory is older than the last notice received:
+- memory answers only while the process listens; a lost connection empties it, and reads
+  go to the database until LISTEN runs again (notices sent in between are not delivered);
+- a value is kept only when no notice for its topic arrived while it was read (each topic
+  has a generation), so a value read just before a commit is not kept after its notice.
+What remains is the notice's delay, a few milliseconds after the commit; the one read that
+must not lag, the session version after a logout in this browser, is read again from the
+database when it does not match (auth._load_user).
+
+SQLite sends no notices: there every read goes to the database (it costs no round trip).
+"""
+import logging
+import os
+import select
+import threading
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from sqlalchemy import Engine, event
+from tenacity import Retrying, retry_if_not_exception_type, wait_exponential
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "tsunagu_change"
+MAX_VALUES = 10_000  # topics kept at most; past it memory starts empty again
+_IDLE_CHECK = 30.0   # seconds without a notice before the connection is checked
+
+T = TypeVar("T")
+Topic = tuple[str, int]
+
+
+def topic_of(payload: str) -> Topic | None:
+    """ "o:12" → ("o", 12); anything else (a notice from a newer release) → None."""
+    kind, _, key = payload.partition(":")
+    return (kind, int(key)) if kind and key.isdigit() else None
+
+
+class _Stopped(Exception):
+    pass
+
+
+class ChangeFeed:
+    """One per engine. `read(topic, key, load)` answers from memory or calls `load`."""
+
+    def __init__(self, engine: Engine | None):
+        self._engine = engine if engine is not None and engine.dialect.name == "postgresql" else None
+        self._lock = threading.Lock()
+        self._values: dict[Topic, dict[Hashable, object]] = {}
+        self._count = 0  # values kept, over all topics
+        self._generations: dict[Topic, int] = {}
+        self._epoch = 0  # raised when everything is forgotten at once
+        self._listening = False
+        self._pid: int | None = None
+        self._stop = threading.Event()
+        self._wake_w = -1
+        self.thread: threading.Thread | None = None
+        if self._engine is not None:
+            event.listen(self._engine, "engine_disposed", lambda _engine: self.stop())
+
+    @property
+    def listening(self) -> bool:
+        return self._listening
+
+    def read(self, topic: Topic, key: Hashable, load: Callable[[], T]) -> T:
+        if not self._ready():
+            return load()
+        with self._lock:
+            found = self._values.get(topic, {}).get(key, _MISSING)
+            seen = (self._epoch, self._generations.get(topic, 0))
+        if found is not _MISSING:
+            return found
+        value = load()
+        if value is not None:
+            with self._lock:
+                if self._listening and seen == (self._epoch, self._generations.get(topic, 0)):
+                    if self._count >= MAX_VALUES:
+                        self._values.clear()
+                        self._count = 0
+                    self._values.setdefault(topic, {})[key] = value
+                    self._count += 1
+        return value
+
+    def forget(self, topic: Topic) -> None:
+        """A notice for `topic`: its values go, and a read of it under way keeps nothing."""
+        with self._lock:
+            self._count -= len(self._values.pop(topic, ()))
+            if len(self._generations) >= MAX_VALUES:
+                self._generations.clear()
+                self._epoch += 1
+            self._generations[topic] = self._generations.get(topic, 0) + 1
+
+    def forget_kind(self, kind: str) -> None:
+        with self._lock:
+            for topic in [t for t in self._values if t[0] == kind]:
+                self._count -= len(self._values.pop(topic))
+            self._epoch += 1
+
+    def _forget_all(self, listening: bool) -> None:
+        with self._lock:
+            self._values.clear()
+            self._count = 0
+            self._generations.clear()
+            self._epoch += 1
+            self._listening = listening
+
+    def told(self, payload: str) -> None:
+        topic = topic_of(payload)
+        if topic is None:
+            self._forget_all(self._listening)
+        elif topic[0] == "f":  # an office's settings: part of every member's answer
+            self.forget_kind("u")
+        else:
+            self.forget(topic)
+
+    # -- the listening thread --------------------------------------------------------------
+
+    def _ready(self) -> bool:
+        """Listening in this process; the first call in a process starts the thread (a
+        forked child has none of its parent's: it starts its own)."""
+        if self._engine is None:
+            return False
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._start()
+        return self._listening
+
+    def _start(self) -> None:
+        self._pid = os.getpid()
+        self._values, self._count, self._generations, self._listening = {}, 0, {}, False
+        self._stop = threading.Event()
+        wake, self._wake_w = os.pipe()
+        self.thread = threading.Thread(target=self._run, args=(self._stop, wake), daemon=True,
+                                       name="change-feed")
+        self.thread.start()
+
+    def stop(self) -> None:
+        """The engine is disposed (or the process ends): stop listening, forget everything."""
+        if self._pid != os.getpid() or self._stop.is_set():
+            return
+        self._stop.set()
+        self._forget_all(False)
+        os.close(self._wake_w)  # the thread's select sees the pipe end: it stops at once
+
+    def _run(self, stop: threading.Event, wake: int) -> None:
+        retrying = Retrying(retry=retry_if_not_exception_type(_Stopped),
+                            stop=lambda _state: stop.is_set(), sleep=stop.wait,
+                            wait=wait_exponential(multiplier=0.2, max=30),
+                            before_sleep=_tell_lost, reraise=True)
+        try:
+            retrying(self._listen, stop, wake)
+        except _Stopped:
+            pass
+        except Exception:
+            log.exception("change feed stopped")
+        finally:
+            self._forget_all(False)
+            os.close(wake)
+
+    def _listen(self, stop: threading.Event, wake: int) -> None:
+        """LISTEN on a connection of the feed's own, and forget what each notice names,
+        until stopped or the connection fails (then memory is emptied, and tenacity tries
+        again after a pause)."""
+        if stop.is_set():
+            raise _Stopped
+        pooled = self._engine.raw_connection()
+        conn = pooled.driver_connection
+        pooled.detach()  # the feed's own: never handed to a request
+        try:
+            conn.autocommit = True
+            conn.execute(f"LISTEN {CHANNEL}")
+            self._forget_all(True)  # from here on every change is told
+            while not stop.is_set():
+                readable, _, _ = select.select([conn.fileno(), wake], [], [], _IDLE_CHECK)
+                if wake in readable:
+                    raise _Stopped
+                if not readable:
+                    conn.execute("SELECT 1")  # a silent connection may be a dead one
+                for notice in conn.notifies(timeout=0):
+                    self.told(notice.payload)
+            raise _Stopped
+        finally:
+            self._forget_all(False)
+            pooled.close()
+
+
+_MISSING = object()
+
+
+def _tell_lost(state) -> None:
+    error = state.outcome.exception()
+    log.warning("change feed: connection lost (%s: %s); reads go to the database until it is back",
+                type(error).__name__, error)
