@@ -147,7 +147,7 @@ def ours(tmp: Path, sandbox, database_url: str) -> dict:
 OUR_INDEXES = (
     "CREATE INDEX raw_account_date ON raw_statement (account_id, transaction_date, id)",
     "CREATE INDEX raw_balance ON raw_statement (account_id, transaction_date, id) "
-    "WHERE balance_after IS NOT NULL",
+    "WHERE balance_after IS NOT NULL AND source <> 'api'",
     "CREATE INDEX raw_office_date ON raw_statement (office_id, transaction_date, id)",
     "CREATE INDEX raw_office_norm ON raw_statement (office_id, description_norm, id, amount)",
     "CREATE INDEX raw_feed ON raw_statement (office_id, txid, id)",

@@ -9,19 +9,22 @@ ledger. API accounts keep the bank's own balance (the sync sets it).
 """
 from datetime import date
 
-from sqlalchemy import bindparam, tuple_, update
+from sqlalchemy import bindparam, text, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from ..ledger.running_balance import Carry, Opening, account_balance, carry_forward
 from ..models import Account, Statement
+from ..models.statement_rows import GIVEN_BALANCE
 from ..models.vocabulary import SyncMethod
 from . import ledger_stats
 
 BATCH = 1000
 # Spelled as the partial index ix_statement_derived is, so both databases use it.
 _DERIVED = Statement.balance_derived == True  # noqa: E712
-_GIVEN = Statement.balance_after.is_not(None)
+# The rows of ix_statement_balance, in its own words (a bound 'api' would keep SQLite off a
+# partial index); refresh_balance asks it only for accounts without an API.
+_GIVEN = text(GIVEN_BALANCE)
 
 
 def opening_of(account: Account) -> Opening | None:

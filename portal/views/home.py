@@ -26,8 +26,9 @@ def index():
 @bp.get("/sync-status", endpoint="sync_status")
 @login_required
 def sync_status_poll():
-    """The page's poll: 204 when no row it shows syncing changed (one query), else the
-    changed rows of this office and the poll's next state, out of band."""
+    """The page's poll: 204 when no row it shows syncing changed (one query, none while the
+    change feed remembers the office's rows), else the changed rows of this office and the
+    poll's next state, out of band."""
     office_id = current_user.office_id
     # From memory while nothing changed (PostgreSQL), else on the request's connection: a
     # "nothing changed" answer builds no ORM session.
