@@ -68,6 +68,9 @@ def test_list_pages_by_keyset_and_filters_by_date(app, client, auth, manual_acco
     assert re.findall(r"2026/10/0(\d)", filtered.get_data(as_text=True)) == ["4", "3"]
     bad = client.get(f"/accounts/{manual_account}/statements?date_from=2026-10-05&date_to=2026-10-01")
     assert "終了日は開始日以降にしてください。" in bad.get_data(as_text=True)
+    for wrong in ("date_from=2026-13-45", "date_to=abc"):  # said, not silently dropped
+        page = client.get(f"/accounts/{manual_account}/statements?{wrong}").get_data(as_text=True)
+        assert "日付は 2024-04-01 の形で入力してください。" in page and 'aria-invalid="true"' in page
 
 
 def test_ids_beyond_the_database_range_are_404(auth, client, manual_account):
