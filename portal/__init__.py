@@ -7,10 +7,10 @@ from flask import Flask
 from . import config as default_config
 from . import private_files
 from .banks.registry import BankRegistry
-from .change_feed import ChangeFeed
 from .crypto import TokenCipher
 from .db import close_session, make_engine
 from .extensions import csrf
+from .listen_cache import ListenCache
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     log_redaction.install()
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
-    app.extensions["change_feed"] = ChangeFeed(engine if app.config["CHANGE_FEED"] else None)
+    app.extensions["listen_cache"] = ListenCache(engine if app.config["LISTEN_CACHE"] else None)
     app.teardown_appcontext(close_session)
     if app.config["RUN_MIGRATIONS_ON_START"]:
         from .migrate import upgrade

@@ -10,7 +10,7 @@ soon as the user logs out from the browser it was copied from. The price: loggin
 browser also ends the user's sessions in other browsers (documented in the README).
 
 On PostgreSQL the member a request signs in with comes from the process's memory, forgotten
-when the database tells of a change to the user (change_feed): a session ended in another
+when the database tells of a change to the user (listen_cache): a session ended in another
 process ends here when that notice arrives, milliseconds after the commit.
 """
 from dataclasses import dataclass
@@ -55,9 +55,9 @@ def _session_user(user_id: int, office_id: int | None) -> SessionUser | None:
 
 def _load_user(user_id: str) -> SessionUser | None:
     uid, office_id, version = int(user_id), cookie_session.get(OFFICE_KEY), cookie_session.get(VERSION_KEY)
-    feed = current_app.extensions["change_feed"]
-    # Kept in memory until the database tells of a change to the user (change_feed).
-    member = feed.read(("u", uid), office_id, lambda: users.member(request_connection(), uid, office_id))
+    cache = current_app.extensions["listen_cache"]
+    # Kept in memory until the database tells of a change to the user (listen_cache).
+    member = cache.read(("u", uid), office_id, lambda: users.member(request_connection(), uid, office_id))
     if member is not None and member.session_version != version:
         # This browser's own logout or password change may be newer than the notice: ask
         # the database itself before turning the session away.

@@ -80,9 +80,9 @@ DEFAULTS = {
     "RUN_MIGRATIONS_ON_START": True,
     # PostgreSQL: web processes keep the signed-in member and the home page's sync figures in
     # memory, forgotten when the database tells of a change (LISTEN/NOTIFY; portal/
-    # change_feed.py). Off behind a pooler that cannot LISTEN (PgBouncer in transaction mode):
+    # listen_cache.py). Off behind a pooler that cannot LISTEN (PgBouncer in transaction mode):
     # then every request reads them from the database.
-    "CHANGE_FEED": True,
+    "LISTEN_CACHE": True,
     "PROXY_FIX": False,
     "BANK_HTTP_TIMEOUT": 15.0,
     "BANK_MAX_RETRY_WAIT": 30.0,

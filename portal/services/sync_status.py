@@ -18,9 +18,9 @@ from hashlib import blake2b
 from sqlalchemy import Connection, and_, bindparam, func, literal_column
 from sqlmodel import Session, select
 
-from ..change_feed import ChangeFeed
 from ..dates import utcnow
 from ..driver_sql import DriverQuery
+from ..listen_cache import ListenCache
 from ..models import Account, SyncRun
 from ..models.vocabulary import ACTIVE_SYNC_STATES, SyncState
 
@@ -80,11 +80,11 @@ def live(on: Session | Connection, office_id: int) -> dict[int, Live]:
     return _as_live(_read(on, office_id))
 
 
-def live_remembered(feed: ChangeFeed, connect: Callable[[], Connection],
+def live_remembered(cache: ListenCache, connect: Callable[[], Connection],
                     office_id: int) -> dict[int, Live]:
-    """`live`, from the feed's memory while no change to the office's syncs was told since
+    """`live`, from the cache's memory while no change to the office's syncs was told since
     it was read (`connect` gives the connection only when the database is asked)."""
-    return _as_live(feed.read(("o", office_id), "live", lambda: _read(connect(), office_id)))
+    return _as_live(cache.read(("o", office_id), "live", lambda: _read(connect(), office_id)))
 
 
 def _read(on: Session | Connection, office_id: int) -> tuple:

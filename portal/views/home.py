@@ -27,12 +27,12 @@ def index():
 @login_required
 def sync_status_poll():
     """The page's poll: 204 when no row it shows syncing changed (one query, none while the
-    change feed remembers the office's rows), else the changed rows of this office and the
+    listen cache remembers the office's rows), else the changed rows of this office and the
     poll's next state, out of band."""
     office_id = current_user.office_id
     # From memory while nothing changed (PostgreSQL), else on the request's connection: a
     # "nothing changed" answer builds no ORM session.
-    now = sync_status.live_remembered(current_app.extensions["change_feed"], request_connection,
+    now = sync_status.live_remembered(current_app.extensions["listen_cache"], request_connection,
                                       office_id)
     ids = sync_status.changed(sync_status.parse_sent(request.args.getlist("row")), now)
     if not ids:

@@ -205,30 +205,30 @@ def test_anonymous_poll_is_sent_to_login(client):
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not server_answers(), reason="no PostgreSQL server answers")
-@pytest.mark.parametrize("feed_on", [True, False], ids=["change feed", "no change feed"])
-def test_the_poll_on_postgresql(tmp_path, feed_on):
+@pytest.mark.parametrize("cache_on", [True, False], ids=["listen cache", "no listen cache"])
+def test_the_poll_on_postgresql(tmp_path, cache_on):
     """The poll's query is compiled for the database in use: PostgreSQL's driver too. With the
-    change feed an unchanged poll is answered from memory (no connection at all) until the
+    listen cache an unchanged poll is answered from memory (no connection at all) until the
     database tells of a change; without it, on one connection for the user and the rows."""
     with fresh_database() as url:
-        app = create_app(portal_config(tmp_path, DATABASE_URL=url, CHANGE_FEED=feed_on),
+        app = create_app(portal_config(tmp_path, DATABASE_URL=url, LISTEN_CACHE=cache_on),
                          instance_path=str(tmp_path / "i"))
         try:
             auth = Auth(app.test_client())
             db = lambda: Session(app.extensions["db_engine"])  # noqa: E731
             a, b = two_syncing(auth, db)
             sent = tokens(auth.client.get("/").get_data(as_text=True))
-            feed = app.extensions["change_feed"]
+            cache = app.extensions["listen_cache"]
             def unchanged_poll_checkouts() -> int:
                 with events(app.extensions["db_engine"], "checkout") as checkouts:
                     assert len(sent) == 2 and poll(auth.client, sent).status_code == 204
                 return len(checkouts)
 
-            if feed_on:  # the first reads start the feed; once it listens, reads are kept
+            if cache_on:  # the first reads start the cache; once it listens, reads are kept
                 wait_for(lambda: unchanged_poll_checkouts() == 0, timeout=10,
                          message="a poll answered from memory")
             else:  # one connection, one pre-ping, for the user and the rows
-                assert unchanged_poll_checkouts() == 1 and not feed.listening
+                assert unchanged_poll_checkouts() == 1 and not cache.listening
             update(db, a, run__state="done", account__sync_state="done")
 
             def changed_rows():

@@ -1,7 +1,8 @@
-"""What the database says changed, so that a web process answers its hottest reads from
-memory: the signed-in member (every request) and the home page's sync-status poll (every
-second per open page). On PostgreSQL, where each of those reads is a round trip that costs
-the web process and the database more than the rest of the request.
+"""The listen cache: a web process answers its hottest reads from memory, and forgets them
+when the database says they changed: the signed-in member (every request) and the home
+page's sync-status poll (every second per open page). On PostgreSQL, where each of those
+reads is a round trip that costs the web process and the database more than the rest of
+the request. (Not the API's change feed of statements, services/statement_feed.py.)
 
 Triggers (migration 0017) send a notice on channel `tsunagu_change` at the commit of any
 change to what those reads return: "o:<office>" (an account's sync figures, its runs),
@@ -50,7 +51,7 @@ class _Stopped(Exception):
     pass
 
 
-class ChangeFeed:
+class ListenCache:
     """One per engine. `read(topic, key, load)` answers from memory or calls `load`."""
 
     def __init__(self, engine: Engine | None):
@@ -142,7 +143,7 @@ class ChangeFeed:
         self._stop = threading.Event()
         wake, self._wake_w = os.pipe()
         self.thread = threading.Thread(target=self._run, args=(self._stop, wake), daemon=True,
-                                       name="change-feed")
+                                       name="listen-cache")
         self.thread.start()
 
     def stop(self) -> None:
@@ -163,20 +164,20 @@ class ChangeFeed:
         except _Stopped:
             pass
         except Exception:
-            log.exception("change feed stopped")
+            log.exception("listen cache stopped")
         finally:
             self._forget_all(False)
             os.close(wake)
 
     def _listen(self, stop: threading.Event, wake: int) -> None:
-        """LISTEN on a connection of the feed's own, and forget what each notice names,
+        """LISTEN on a connection of the cache's own, and forget what each notice names,
         until stopped or the connection fails (then memory is emptied, and tenacity tries
         again after a pause)."""
         if stop.is_set():
             raise _Stopped
         pooled = self._engine.raw_connection()
         conn = pooled.driver_connection
-        pooled.detach()  # the feed's own: never handed to a request
+        pooled.detach()  # the cache's own: never handed to a request
         try:
             conn.autocommit = True
             conn.execute(f"LISTEN {CHANNEL}")
@@ -200,5 +201,5 @@ _MISSING = object()
 
 def _tell_lost(state) -> None:
     error = state.outcome.exception()
-    log.warning("change feed: connection lost (%s: %s); reads go to the database until it is back",
+    log.warning("listen cache: connection lost (%s: %s); reads go to the database until it is back",
                 type(error).__name__, error)

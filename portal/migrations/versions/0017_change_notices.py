@@ -1,5 +1,5 @@
 """PostgreSQL: a notice on channel tsunagu_change when what a signed-in request or the home
-page's poll reads changes (portal/change_feed.py): "o:<office>" for an account's sync
+page's poll reads changes (portal/listen_cache.py): "o:<office>" for an account's sync
 figures or its runs, "u:<user>" for a user or their memberships, "f:<office>" for an
 office's settings. Sent by triggers, so every writer tells, whatever its code path;
 PostgreSQL delivers them at commit. SQLite has no notices: nothing to do there.
