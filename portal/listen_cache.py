@@ -12,7 +12,9 @@ after gunicorn forks), and forgets what a notice names.
 
 Nothing read from memory is older than the last notice received:
 - memory answers only while the process listens; a lost connection empties it, and reads
-  go to the database until LISTEN runs again (notices sent in between are not delivered);
+  go to the database until LISTEN runs again (notices sent in between are not delivered).
+  A connection lost without a word (the network) is found out by TCP keepalives within
+  about half a minute, which bounds how stale memory can get then;
 - a value is kept only when no notice for its topic arrived while it was read (each topic
   has a generation), so a value read just before a commit is not kept after its notice.
 What remains is the notice's delay, a few milliseconds after the commit; the one read that
@@ -35,7 +37,11 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "tsunagu_change"
 MAX_VALUES = 10_000  # topics kept at most; past it memory starts empty again
-_IDLE_CHECK = 30.0   # seconds without a notice before the connection is checked
+_IDLE_CHECK = 15.0   # seconds without a notice before the connection is checked
+# libpq: probe an idle connection after 10 s, every 5 s, give up after 3 unanswered; a
+# write unacknowledged for 20 s fails; a connect gives up after 10 s (then tenacity waits).
+_CONNECTION = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 10,
+               "keepalives_interval": 5, "keepalives_count": 3, "tcp_user_timeout": 20_000}
 
 T = TypeVar("T")
 Topic = tuple[str, int]
@@ -175,11 +181,14 @@ class ListenCache:
         again after a pause)."""
         if stop.is_set():
             raise _Stopped
-        pooled = self._engine.raw_connection()
-        conn = pooled.driver_connection
-        pooled.detach()  # the cache's own: never handed to a request
+        import psycopg  # the postgres extra: only a PostgreSQL engine gets here
+
+        args, params = self._engine.dialect.create_connect_args(self._engine.url)
+        # The cache's own connection, never handed to a request, with keepalives: a silently
+        # dead one (a lost network) fails within about half a minute instead of the
+        # system's TCP timeout, and memory is emptied then.
+        conn = psycopg.connect(*args, **{**params, **_CONNECTION}, autocommit=True)
         try:
-            conn.autocommit = True
             conn.execute(f"LISTEN {CHANNEL}")
             self._forget_all(True)  # from here on every change is told
             while not stop.is_set():
@@ -193,7 +202,7 @@ class ListenCache:
             raise _Stopped
         finally:
             self._forget_all(False)
-            pooled.close()
+            conn.close()
 
 
 _MISSING = object()
