@@ -104,8 +104,7 @@ def minor_units(amount: Decimal, currency: str) -> int:
 
 def execute(engine: Engine, ctx: SyncContext, run_id: int) -> None:
     with session_scope(engine) as session:
-        run = session.get(SyncRun, run_id)
-        account = session.get(Account, run.account_id)
+        run, account = _load(session, run_id)
         bank = ctx.registry.get(account.bank_code)
         client = ctx.client(bank) if bank else None
         try:
@@ -116,6 +115,17 @@ def execute(engine: Engine, ctx: SyncContext, run_id: int) -> None:
         finally:
             if client is not None:
                 call_budget.record(session, account.bank_code, client.calls)
+
+
+def _load(session: Session, run_id: int) -> tuple[SyncRun, Account]:
+    """The run, its account and the account's consent in one query (each was a round trip;
+    the consent is then found in the session by accounts.connection_of)."""
+    run, account, _conn = session.exec(
+        select(SyncRun, Account, BankConnection)
+        .join(Account, Account.id == SyncRun.account_id)
+        .outerjoin(BankConnection, BankConnection.id == Account.connection_id)
+        .where(SyncRun.id == run_id)).one()
+    return run, account
 
 
 def _attempt(session: Session, ctx: SyncContext, run: SyncRun, account: Account, bank,
@@ -240,12 +250,13 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, ba
     session.refresh(conn)
     if conn.state != ConnectionState.ACTIVE:  # ended (連携解除) while this run paged
         raise ReauthRequired(message="the consent ended during the sync")
-    account.synced_through = run.date_to
-    account.fetched_from = min(run.date_from, account.fetched_from or run.date_from)
-    account.last_synced_at = utcnow()
     # Manual entries without 残高 after the fetched days carry the bank's balance on.
     _bring_stats(session, account)
     balances.carry_derived(session, account, run.date_from)
+    # After carry_derived's reads, so that these go in _finish's one update of the account.
+    account.synced_through = run.date_to
+    account.fetched_from = min(run.date_from, account.fetched_from or run.date_from)
+    account.last_synced_at = utcnow()
     _finish(session, ctx, run, account, SyncState.DONE, None, None)
 
 
@@ -370,12 +381,14 @@ def _remote_count(session: Session, connection_id: int) -> int:
 
 def _finish(session: Session, ctx: SyncContext, run: SyncRun, account: Account, state: str,
             code: str | None, message: str | None) -> None:
+    # The account's before the fence (its flush writes them with the rest, in one update);
+    # the run's after it: the fence finds the run by its lease, which this clears.
+    account.sync_state = state
+    account.sync_error_code = code
     _hold(session, ctx, run)
     _bring_stats(session, account)
     run.state, run.error_code, run.error_message = state, code, message
     run.finished_at = utcnow()
-    account.sync_state = state
-    account.sync_error_code = code
     run.lease_owner = run.lease_expires_at = None
     _emit_webhooks(session, run, account)
     session.commit()
