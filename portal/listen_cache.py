@@ -36,7 +36,7 @@ from tenacity import Retrying, retry_if_not_exception_type, wait_exponential
 log = logging.getLogger(__name__)
 
 CHANNEL = "tsunagu_change"
-MAX_VALUES = 10_000  # topics kept at most; past it memory starts empty again
+MAX_TOPICS = 10_000  # topics kept at most; past it memory starts empty again
 _IDLE_CHECK = 15.0   # seconds without a notice before the connection is checked
 # libpq: probe an idle connection after 10 s, every 5 s, give up after 3 unanswered; a
 # write unacknowledged for 20 s fails; a connect gives up after 10 s (then tenacity waits).
@@ -64,7 +64,6 @@ class ListenCache:
         self._engine = engine if engine is not None and engine.dialect.name == "postgresql" else None
         self._lock = threading.Lock()
         self._values: dict[Topic, dict[Hashable, object]] = {}
-        self._count = 0  # values kept, over all topics
         self._generations: dict[Topic, int] = {}
         self._epoch = 0  # raised when everything is forgotten at once
         self._listening = False
@@ -91,18 +90,16 @@ class ListenCache:
         if value is not None:
             with self._lock:
                 if self._listening and seen == (self._epoch, self._generations.get(topic, 0)):
-                    if self._count >= MAX_VALUES:
+                    if topic not in self._values and len(self._values) >= MAX_TOPICS:
                         self._values.clear()
-                        self._count = 0
                     self._values.setdefault(topic, {})[key] = value
-                    self._count += 1
         return value
 
     def forget(self, topic: Topic) -> None:
         """A notice for `topic`: its values go, and a read of it under way keeps nothing."""
         with self._lock:
-            self._count -= len(self._values.pop(topic, ()))
-            if len(self._generations) >= MAX_VALUES:
+            self._values.pop(topic, None)
+            if len(self._generations) >= MAX_TOPICS:
                 self._generations.clear()
                 self._epoch += 1
             self._generations[topic] = self._generations.get(topic, 0) + 1
@@ -110,13 +107,12 @@ class ListenCache:
     def forget_kind(self, kind: str) -> None:
         with self._lock:
             for topic in [t for t in self._values if t[0] == kind]:
-                self._count -= len(self._values.pop(topic))
+                del self._values[topic]
             self._epoch += 1
 
     def _forget_all(self, listening: bool) -> None:
         with self._lock:
             self._values.clear()
-            self._count = 0
             self._generations.clear()
             self._epoch += 1
             self._listening = listening
@@ -145,7 +141,7 @@ class ListenCache:
 
     def _start(self) -> None:
         self._pid = os.getpid()
-        self._values, self._count, self._generations, self._listening = {}, 0, {}, False
+        self._values, self._generations, self._listening = {}, {}, False
         self._stop = threading.Event()
         wake, self._wake_w = os.pipe()
         self.thread = threading.Thread(target=self._run, args=(self._stop, wake), daemon=True,
@@ -171,8 +167,7 @@ class ListenCache:
             pass
         except Exception:
             log.exception("listen cache stopped")
-        finally:
-            self._forget_all(False)
+        finally:  # memory was emptied as each connection ended (_listen)
             os.close(wake)
 
     def _listen(self, stop: threading.Event, wake: int) -> None:
