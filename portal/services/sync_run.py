@@ -118,13 +118,16 @@ def execute(engine: Engine, ctx: SyncContext, run_id: int) -> None:
 
 
 def _load(session: Session, run_id: int) -> tuple[SyncRun, Account]:
-    """The run, its account and the account's consent in one query (each was a round trip;
-    the consent is then found in the session by accounts.connection_of)."""
-    run, account, _conn = session.exec(
-        select(SyncRun, Account, BankConnection)
+    """The run, its account, the account's consent and its bank-side account in one query
+    (each was a round trip; the last two are then found in the session by their id)."""
+    run, account, *found = session.exec(
+        select(SyncRun, Account, BankConnection, RemoteAccount)
         .join(Account, Account.id == SyncRun.account_id)
         .outerjoin(BankConnection, BankConnection.id == Account.connection_id)
+        .outerjoin(RemoteAccount, RemoteAccount.id == Account.remote_account_id)
         .where(SyncRun.id == run_id)).one()
+    # The session holds objects weakly: unreferenced, these would be gone by the lookup.
+    session.info["loaded_with_run"] = found
     return run, account
 
 
@@ -169,9 +172,9 @@ def _attempt(session: Session, ctx: SyncContext, run: SyncRun, account: Account,
 
 
 def _hold(session: Session, ctx: SyncContext, run: SyncRun) -> None:
-    """Renew this worker's lease in the open transaction, or stop: the run is not ours now.
-    Called before a run's state changes (the fence checks it is still running)."""
-    if not sync_queue.hold(session, run.id, ctx.worker_id, ctx.lease_seconds):
+    """Renew this worker's lease in the open transaction, writing the run's changes with it
+    (its end too: the fence checks it is still running), or stop: the run is not ours now."""
+    if not sync_queue.hold(session, run, ctx.worker_id, ctx.lease_seconds):
         raise LeaseLost()
 
 
@@ -218,10 +221,12 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, ba
         _finish(session, ctx, run, account, SyncState.FAILED, "not_linked",
                 "account has no bank consent")
         return
-    account.sync_state = SyncState.RUNNING
-    _commit(session, ctx, run)
     token = access_token(session, ctx.cipher, bank, conn)
+    account.sync_state = SyncState.RUNNING
     _refresh_remotes(session, client, token, conn)
+    # Committed at once: the rows it updated are locked until then, and the consent's other
+    # accounts, syncing beside this one, write the same rows. 同期中 shows from here.
+    _commit(session, ctx, run)
     if account.remote_account_id is None:
         choices = accounts_svc.selectable_remotes(session, account)
         if len(choices) == 1 and _remote_count(session, conn.id) == 1:
@@ -346,7 +351,8 @@ _REMOTE_FIELDS = ("branch_code", "branch_name", "account_type_code", "account_ty
 def _refresh_remotes(session: Session, client: BankClient, token: str, conn: BankConnection):
     """Every sync of every account of a consent lists the consent's bank-side accounts: a row
     is written only where the bank changed something, `seen_at` in one statement (columns,
-    not ORM objects: a consent may see dozens of accounts)."""
+    not ORM objects: a consent may see dozens of accounts; the ORM update still brings the
+    one the session holds, the account's own, up to date). The caller commits."""
     cols = [getattr(RemoteAccount, name) for name in _REMOTE_FIELDS]
     held = {row.remote_id: row for row in session.execute(
         select(RemoteAccount.id, RemoteAccount.remote_id, *cols).where(
@@ -371,7 +377,6 @@ def _refresh_remotes(session: Session, client: BankClient, token: str, conn: Ban
     if seen:
         session.execute(update(RemoteAccount).where(RemoteAccount.id.in_(seen))
                         .values(seen_at=now))
-    session.commit()
 
 
 def _remote_count(session: Session, connection_id: int) -> int:
@@ -381,15 +386,15 @@ def _remote_count(session: Session, connection_id: int) -> int:
 
 def _finish(session: Session, ctx: SyncContext, run: SyncRun, account: Account, state: str,
             code: str | None, message: str | None) -> None:
-    # The account's before the fence (its flush writes them with the rest, in one update);
-    # the run's after it: the fence finds the run by its lease, which this clears.
+    # Before the fence: its flush writes the account's in one update, and the fence itself
+    # the run's end, where it still holds the lease this clears.
     account.sync_state = state
     account.sync_error_code = code
-    _hold(session, ctx, run)
-    _bring_stats(session, account)
     run.state, run.error_code, run.error_message = state, code, message
     run.finished_at = utcnow()
     run.lease_owner = run.lease_expires_at = None
+    _hold(session, ctx, run)
+    _bring_stats(session, account)
     _emit_webhooks(session, run, account)
     session.commit()
 
@@ -424,12 +429,12 @@ def _retry_later(session: Session, ctx: SyncContext, run: SyncRun, account: Acco
             wait = max(1.0, (status.resume_at - utcnow()).total_seconds())
     if wait is None:
         wait = 30 * 2 ** (run.attempts - 1)
-    _hold(session, ctx, run)
-    _bring_stats(session, account)
     run.state, run.error_code, run.error_message = SyncState.QUEUED, exc.code, str(exc)
     run.trigger = SyncTrigger.RETRY
     run.next_attempt_at = utcnow() + timedelta(seconds=wait + random.uniform(0, min(wait, 30) * 0.2))
     account.sync_state = SyncState.QUEUED
     account.sync_error_code = exc.code
     run.lease_owner = run.lease_expires_at = None
+    _hold(session, ctx, run)  # writes the run's return to the queue, where it still holds it
+    _bring_stats(session, account)
     session.commit()
