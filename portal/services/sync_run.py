@@ -222,10 +222,11 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, ba
                 "account has no bank consent")
         return
     token = access_token(session, ctx.cipher, bank, conn)
-    account.sync_state = SyncState.RUNNING
     _refresh_remotes(session, client, token, conn)
-    # Committed at once: the rows it updated are locked until then, and the consent's other
-    # accounts, syncing beside this one, write the same rows. 同期中 shows from here.
+    # Only now: set before the bank's answer, it would be flushed by the list's first read
+    # and hold the write lock (SQLite: the database's) through the call. Committed at once:
+    # the consent's other accounts, syncing beside this one, write the same remote rows.
+    account.sync_state = SyncState.RUNNING  # 同期中 shows from this commit
     _commit(session, ctx, run)
     if account.remote_account_id is None:
         choices = accounts_svc.selectable_remotes(session, account)
