@@ -1,6 +1,7 @@
 """A sync's pages through the real sandbox bank: each page is made ready to store (rows and
 insert values) on the thread that fetched it, the database is written on the run's own
 thread, and what ends up stored is the bank's ledger with its kept figures right."""
+import sqlite3
 import threading
 
 from portal.services import statements, sync_run
@@ -35,3 +36,36 @@ def test_pages_are_prepared_on_the_fetching_thread_and_stored_on_the_runs(live_p
                                            first_window_start(db, account_id))
     with db() as s:
         assert_kept_equals_recomputed(s, account_id)
+
+
+def test_no_write_is_held_while_the_bank_is_asked_before_the_pages(live_portal, db, sandbox,
+                                                                   monkeypatch):
+    """While a sync waits for the bank's account list or balance, its transaction holds no
+    write: on SQLite the write lock is the whole database's, and every other sync and page
+    would wait out the bank's answer time (a pending write flushed by a read did that)."""
+    from portal.banks.client import BankClient
+
+    path = live_portal.app.extensions["db_engine"].url.database
+    probes = []
+
+    def spy(real):
+        def call(self, *args, **kwargs):
+            free = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                free.execute("BEGIN IMMEDIATE")  # a writer's lock, refused at once if held
+                free.execute("ROLLBACK")
+                probes.append((real.__name__, "free"))
+            except sqlite3.OperationalError as exc:
+                probes.append((real.__name__, str(exc)))
+            finally:
+                free.close()
+            return real(self, *args, **kwargs)
+        return call
+
+    user = PortalUser(live_portal).signup()
+    account_id, _remote = link_first(user, sandbox, db)
+    monkeypatch.setattr(BankClient, "list_accounts", spy(BankClient.list_accounts))
+    monkeypatch.setattr(BankClient, "balances", spy(BankClient.balances))
+    user.sync(account_id)  # a repeat sync: the account list, the balance, one page
+    assert user.wait_state(account_id, "done", "failed") == "done"
+    assert probes == [("list_accounts", "free"), ("balances", "free")]
