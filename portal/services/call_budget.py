@@ -10,7 +10,8 @@ from ..models import BankCallCount
 
 
 def record(session: Session, bank_code: str, calls: int, day: date | None = None) -> None:
-    """Add calls to today's count in one atomic upsert (workers may record at once)."""
+    """Add calls to today's count in one atomic upsert (workers may record at once). The
+    caller commits."""
     if calls <= 0:
         return
     table = BankCallCount.__table__
@@ -19,7 +20,6 @@ def record(session: Session, bank_code: str, calls: int, day: date | None = None
     stmt = stmt.on_conflict_do_update(index_elements=["bank_code", "day"],
                                       set_={"calls": table.c.calls + stmt.excluded.calls})
     session.execute(stmt)
-    session.commit()
 
 
 def used_today(session: Session, bank_code: str) -> int:

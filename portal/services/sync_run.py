@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import httpx
-from sqlalchemy import Engine, event, update
+from sqlalchemy import Engine, event, exists, update
 from sqlmodel import Session, select
 
 from ..banks import hours
@@ -112,9 +112,15 @@ def execute(engine: Engine, ctx: SyncContext, run_id: int) -> None:
         except LeaseLost:
             session.rollback()
             log.info("sync run %s was taken over or cancelled; this worker stops", run_id)
+        except BaseException:
+            session.rollback()
+            raise
         finally:
+            # The go's bank calls are counted in the transaction that ends the run (after a
+            # lost lease or an error, in one of their own): a commit less per sync.
             if client is not None:
                 call_budget.record(session, account.bank_code, client.calls)
+            session.commit()
 
 
 def _load(session: Session, run_id: int) -> tuple[SyncRun, Account]:
@@ -133,7 +139,8 @@ def _load(session: Session, run_id: int) -> tuple[SyncRun, Account]:
 
 def _attempt(session: Session, ctx: SyncContext, run: SyncRun, account: Account, bank,
              client) -> None:
-    """One worker's go at a run; every way it ends is written to the run (the sync log)."""
+    """One worker's go at a run; every way it ends is written to the run (the sync log), in
+    a transaction the caller commits."""
     if run.resumes and run.fetched and run.date_from is not None:
         # A worker stopped during this run: the figures of what it stored may not have been
         # brought up to date. Its days are inside the run's window.
@@ -222,7 +229,7 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, ba
                 "account has no bank consent")
         return
     token = access_token(session, ctx.cipher, bank, conn)
-    _refresh_remotes(session, client, token, conn)
+    unlinked = _refresh_remotes(session, client, token, conn)
     # Only now: set before the bank's answer, it would be flushed by the list's first read
     # and hold the write lock (SQLite: the database's) through the call. Committed at once:
     # the consent's other accounts, syncing beside this one, write the same remote rows.
@@ -237,7 +244,7 @@ def _sync(session: Session, ctx: SyncContext, run: SyncRun, account: Account, ba
                     "choose the bank-side account to sync")
             return
     remote = session.get(RemoteAccount, account.remote_account_id)
-    if conn.id in accounts_svc.connections_with_unlinked(session, [conn.id]):
+    if unlinked - {account.remote_account_id}:  # the one just mapped is linked now
         run.notice = "unlinked_accounts"
     for bal in client.balances(token, remote.remote_id):
         if bal.remote_id == remote.remote_id:
@@ -349,15 +356,23 @@ _REMOTE_FIELDS = ("branch_code", "branch_name", "account_type_code", "account_ty
                   "masked_number", "account_name", "currency")
 
 
-def _refresh_remotes(session: Session, client: BankClient, token: str, conn: BankConnection):
+def _refresh_remotes(session: Session, client: BankClient, token: str,
+                     conn: BankConnection) -> set[int | None]:
     """Every sync of every account of a consent lists the consent's bank-side accounts: a row
     is written only where the bank changed something, `seen_at` in one statement (columns,
     not ORM objects: a consent may see dozens of accounts; the ORM update still brings the
-    one the session holds, the account's own, up to date). The caller commits."""
+    one the session holds, the account's own, up to date). The caller commits.
+
+    Returns the consent's bank-side accounts that nobody linked or mapped (what
+    accounts.connections_with_unlinked finds, read with the rows: ids, None for one listed
+    for the first time now)."""
     cols = [getattr(RemoteAccount, name) for name in _REMOTE_FIELDS]
+    # An index probe per bank-side account (account.remote_account_id is unique).
+    mapped = exists().where(Account.remote_account_id == RemoteAccount.id).label("mapped")
     held = {row.remote_id: row for row in session.execute(
-        select(RemoteAccount.id, RemoteAccount.remote_id, *cols).where(
-            RemoteAccount.connection_id == conn.id, RemoteAccount.office_id == conn.office_id))}
+        select(RemoteAccount.id, RemoteAccount.remote_id, RemoteAccount.linked, mapped, *cols)
+        .where(RemoteAccount.connection_id == conn.id, RemoteAccount.office_id == conn.office_id))}
+    unlinked: set[int | None] = {row.id for row in held.values() if not (row.linked or row.mapped)}
     now, seen = utcnow(), []
     for info in client.list_accounts(token):
         values = {"branch_code": info.branch_code, "branch_name": info.branch_name,
@@ -369,6 +384,7 @@ def _refresh_remotes(session: Session, client: BankClient, token: str, conn: Ban
         if row is None:
             session.add(RemoteAccount(office_id=conn.office_id, connection_id=conn.id,
                                       remote_id=info.remote_id, seen_at=now, **values))
+            unlinked.add(None)
             continue
         seen.append(row.id)
         changed = {k: v for k, v in values.items() if getattr(row, k) != v}
@@ -378,6 +394,7 @@ def _refresh_remotes(session: Session, client: BankClient, token: str, conn: Ban
     if seen:
         session.execute(update(RemoteAccount).where(RemoteAccount.id.in_(seen))
                         .values(seen_at=now))
+    return unlinked
 
 
 def _remote_count(session: Session, connection_id: int) -> int:
@@ -396,8 +413,7 @@ def _finish(session: Session, ctx: SyncContext, run: SyncRun, account: Account, 
     run.lease_owner = run.lease_expires_at = None
     _hold(session, ctx, run)
     _bring_stats(session, account)
-    _emit_webhooks(session, run, account)
-    session.commit()
+    _emit_webhooks(session, run, account)  # the caller commits: execute
 
 
 def _emit_webhooks(session: Session, run: SyncRun, account: Account) -> None:
@@ -437,5 +453,4 @@ def _retry_later(session: Session, ctx: SyncContext, run: SyncRun, account: Acco
     account.sync_error_code = exc.code
     run.lease_owner = run.lease_expires_at = None
     _hold(session, ctx, run)  # writes the run's return to the queue, where it still holds it
-    _bring_stats(session, account)
-    session.commit()
+    _bring_stats(session, account)  # the caller commits: execute

@@ -185,6 +185,7 @@ def test_daily_call_limit_is_shown_and_respected(live_portal, db, sandbox):
     assert "本日の残りAPI回数" in row and f"{max(0, 12 - used)}回" in row
     with db() as s:  # spend the rest of today's calls
         call_budget.record(s, "0001", 12)
+        s.commit()
     user.post(f"/accounts/{account_id}/sync")
     run = last_run(db, account_id)
     assert run.state == "queued" and run.error_code == "daily_limit"

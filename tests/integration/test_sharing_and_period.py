@@ -47,6 +47,9 @@ def test_one_consent_shared_by_three_accounts(live_portal, db, sandbox):
     resp = user.post(f"/accounts/{c_id}/settings", {"name": "C口座", "period_start": ""})
     assert resp.status_code == 303
     assert user.wait_state(c_id, "done", "failed") == "done"
+    # Every bank-side account of the consent is an account's now: no notice any more.
+    assert all(r.linked for r in remotes(db)), "the demo login's accounts are these three"
+    assert last_run(db, c_id).notice is None
     assert len(connections(db)) == 1  # never a second consent
     for acct_id, remote in ((a_id, a_remote), (b_id, others[0]), (c_id, others[1])):
         since = first_window_start(db, acct_id)
