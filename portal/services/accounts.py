@@ -1,7 +1,7 @@
 """Accounts (口座): kinds a bank offers, registration, listing, selection of bank-side accounts."""
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import exists, func
 from sqlmodel import Session, select
 
 from ..banks import catalog
@@ -118,10 +118,12 @@ def connections_with_unlinked(session: Session, connection_ids: list[int]) -> se
     """Which of these consents see bank-side accounts nobody linked or mapped (one query)."""
     if not connection_ids:
         return set()
-    mapped = select(Account.remote_account_id).where(Account.remote_account_id.is_not(None))
+    # A probe of account.remote_account_id's unique index per row: NOT IN (every mapped
+    # account) read all the deployment's linked accounts on each home page.
+    mapped = exists().where(Account.remote_account_id == RemoteAccount.id)
     return set(session.exec(select(RemoteAccount.connection_id).where(
         RemoteAccount.connection_id.in_(connection_ids), RemoteAccount.linked.is_(False),
-        RemoteAccount.id.not_in(mapped)).distinct()))
+        ~mapped).distinct()))
 
 
 def first_accounts(session: Session, connection_ids: list[int]) -> dict[int, int]:
