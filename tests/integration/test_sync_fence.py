@@ -88,6 +88,10 @@ def test_after_a_rollback_the_end_still_goes_in_the_fence(engine, s):
     run.state, run.error_code = SyncState.FAILED, "bank_error"
     run.lease_owner = run.lease_expires_at = None
     assert sync_queue.hold(s, run, "worker-a", 60) is True
+    # What the session holds is the end too (the webhooks read it), not the stored row the
+    # expired run reloads for its other columns.
+    assert (run.state, run.error_code, run.lease_owner, run.fetched) == (
+        SyncState.FAILED, "bank_error", None, 0)
     s.commit()
     stored = _stored(engine, run_id)
     assert (stored.state, stored.error_code, stored.lease_owner, stored.fetched) == (
