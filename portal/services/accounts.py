@@ -81,18 +81,22 @@ def latest_runs(session: Session, account_ids: list[int]) -> dict[int, SyncRun]:
 
 
 
+def mapped_to_an_account(*also):
+    """SQL: this bank-side account (a RemoteAccount row) is some account's. An EXISTS, one
+    probe of account.remote_account_id's unique index per row: NOT IN (every mapped account)
+    read all the deployment's accounts (6 ms at 16,000 on PostgreSQL, 0.05 ms this way)."""
+    return exists().where(Account.remote_account_id == RemoteAccount.id, *also)
+
+
 def selectable_remotes(session: Session, account: Account) -> list[RemoteAccount]:
     """Bank-side accounts of this account's consent that no other account is mapped to."""
     if account.connection_id is None:
         return []
-    # NOT EXISTS, a probe of the unique remote key per row: NOT IN read every mapped
-    # account of the deployment (6 ms at 16,000 accounts on PostgreSQL, 0.05 ms this way).
-    taken = exists().where(Account.remote_account_id == RemoteAccount.id, Account.id != account.id)
     return list(session.exec(
         select(RemoteAccount).where(
             RemoteAccount.connection_id == account.connection_id,
             RemoteAccount.office_id == account.office_id,
-            ~taken,
+            ~mapped_to_an_account(Account.id != account.id),
         ).order_by(RemoteAccount.branch_code, RemoteAccount.remote_id)
     ))
 
@@ -119,12 +123,9 @@ def connections_with_unlinked(session: Session, connection_ids: list[int]) -> se
     """Which of these consents see bank-side accounts nobody linked or mapped (one query)."""
     if not connection_ids:
         return set()
-    # A probe of account.remote_account_id's unique index per row: NOT IN (every mapped
-    # account) read all the deployment's linked accounts on each home page (see above).
-    mapped = exists().where(Account.remote_account_id == RemoteAccount.id)
     return set(session.exec(select(RemoteAccount.connection_id).where(
         RemoteAccount.connection_id.in_(connection_ids), RemoteAccount.linked.is_(False),
-        ~mapped).distinct()))
+        ~mapped_to_an_account()).distinct()))
 
 
 def first_accounts(session: Session, connection_ids: list[int]) -> dict[int, int]:

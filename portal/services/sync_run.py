@@ -12,7 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import httpx
-from sqlalchemy import Engine, event, exists, update
+from sqlalchemy import Engine, event, update
 from sqlmodel import Session, select
 
 from ..banks import hours
@@ -367,8 +367,7 @@ def _refresh_remotes(session: Session, client: BankClient, token: str,
     accounts.connections_with_unlinked finds, read with the rows: ids, None for one listed
     for the first time now)."""
     cols = [getattr(RemoteAccount, name) for name in _REMOTE_FIELDS]
-    # An index probe per bank-side account (account.remote_account_id is unique).
-    mapped = exists().where(Account.remote_account_id == RemoteAccount.id).label("mapped")
+    mapped = accounts_svc.mapped_to_an_account().label("mapped")
     held = {row.remote_id: row for row in session.execute(
         select(RemoteAccount.id, RemoteAccount.remote_id, RemoteAccount.linked, mapped, *cols)
         .where(RemoteAccount.connection_id == conn.id, RemoteAccount.office_id == conn.office_id))}
