@@ -50,9 +50,12 @@ def test_no_write_is_held_while_the_bank_is_asked_before_the_pages(live_portal, 
 
     def spy(real):
         def call(self, *args, **kwargs):
-            free = sqlite3.connect(path, timeout=0, isolation_level=None)
+            # Other threads (a page, the dispatcher's claim) write for a moment; the busy
+            # timeout waits those out. A write held by this sync, which is waiting in this
+            # very call, never ends, so the probe is refused after the timeout.
+            free = sqlite3.connect(path, timeout=5, isolation_level=None)
             try:
-                free.execute("BEGIN IMMEDIATE")  # a writer's lock, refused at once if held
+                free.execute("BEGIN IMMEDIATE")
                 free.execute("ROLLBACK")
                 probes.append((real.__name__, "free"))
             except sqlite3.OperationalError as exc:
