@@ -1,6 +1,6 @@
 """Statements: idempotent bulk upsert, keyset-paginated listing (manual entry: manual_entries)."""
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain, count
@@ -140,6 +140,12 @@ def insert_statements(session: Session, account: Account, rows: list[dict], *,
 _KEY = _COLUMNS.index("dedupe_key")
 
 
+def _created_at(dialect: str):
+    """Now, as the driver takes it (SQLite: the text SQLAlchemy writes)."""
+    now = utcnow()
+    return now.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else now
+
+
 def row_values(dialect: str, office_id: int, account_id: int, rows: list[dict]) -> list[tuple]:
     """The rows as the insert takes them (tuples in _COLUMNS order), each key only once (the
     first of a page's duplicates goes in). Touches no database, so a sync prepares a page on
@@ -153,9 +159,7 @@ def row_values(dialect: str, office_id: int, account_id: int, rows: list[dict]) 
     unknown = set().union(*rows) - _ROW_KEYS
     if unknown:
         raise ValueError(f"not statement columns: {sorted(unknown)}")
-    now = utcnow()
-    if dialect == "sqlite":
-        now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    now = _created_at(dialect)
     norms: dict[str, str] = {}  # a page repeats its descriptions: each is normalised once
     values, seen = [], set()
     for r in rows:
@@ -176,6 +180,40 @@ def row_values(dialect: str, office_id: int, account_id: int, rows: list[dict]) 
                        _iso_day(r.get("value_date")), r["amount"], r.get("description", ""), norm,
                        r.get("balance_after"), r.get("balance_derived", False), r.get("memo", ""),
                        source, key, r.get("sync_run_id"), r.get("import_id"), now))
+    return values
+
+
+# A bank line as bank_row_values takes it: (item key, transaction date, value date, amount,
+# description, balance after), amounts in minor units.
+BankLine = tuple[str, date, date | None, int, str, int | None]
+
+
+def bank_row_values(dialect: str, office_id: int, account_id: int, sync_run_id: int,
+                    lines: Iterable[BankLine]) -> list[tuple]:
+    """row_values for a page from the bank, built from its lines with no dict per row (a
+    sync's pages were made into dicts, then the dicts into values: a tenth of its CPU).
+    Each item key only once, as row_values."""
+    now = _created_at(dialect)
+    norms: dict[str, str] = {}
+    days: dict[date | None, str | None] = {None: None}  # a page's rows share a few days
+    values, seen = [], set()
+    api = StatementSource.API.value
+    for item_key, day, value_day, amount, text, balance in lines:
+        key = "api:" + item_key
+        if key in seen:
+            continue
+        seen.add(key)
+        norm = norms.get(text)
+        if norm is None:
+            norm = norms[text] = norm_description(text)
+        iso = days.get(day)
+        if iso is None:
+            iso = days[day] = day.isoformat()
+        value_iso = days.get(value_day)
+        if value_iso is None and value_day is not None:
+            value_iso = days[value_day] = value_day.isoformat()
+        values.append((office_id, account_id, iso, value_iso, amount, text, norm, balance, False, "",
+                       api, key, sync_run_id, None, now))
     return values
 
 

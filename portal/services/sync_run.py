@@ -38,7 +38,7 @@ from . import accounts as accounts_svc
 from . import balances, call_budget, ledger_stats, sync_queue, webhooks
 from .connections import access_token, mark_reauth
 from .cutover.apply import apply_api_page
-from .statements import days_with_rows, has_aliases, insert_values, row_values
+from .statements import bank_row_values, days_with_rows, has_aliases, insert_values
 from .sync_window import fetch_window, missing_range
 
 log = logging.getLogger(__name__)
@@ -307,12 +307,13 @@ def _fetch_pages(session: Session, ctx: SyncContext, run: SyncRun, account: Acco
                     if since_stats >= STATS_EVERY:
                         _bring_stats(session, account)
                         since_stats = 0
-                run.fetched += len(rows)
+                lines = len(page.transactions)
+                run.fetched += lines
                 run.added += added
-                run.skipped += len(rows) - added
+                run.skipped += lines - added
                 run.resume_cursor = page.next_cursor
                 pending_added += added
-                since_commit += len(rows)
+                since_commit += lines
                 if (since_commit >= COMMIT_EVERY_ROWS
                         or time.monotonic() - last_commit >= COMMIT_EVERY_SECONDS):
                     _commit_pages(session, ctx, run, account, pending_added)
@@ -325,13 +326,18 @@ def _fetch_pages(session: Session, ctx: SyncContext, run: SyncRun, account: Acco
 
 
 def _prepared(pages: Iterator[TransactionPage], run_id: int, into: tuple | None) -> Iterator:
-    """Each page with its rows and, unless `into` is None (a cutover compares rows first), their
-    insert values (statements.row_values(*into, rows)). Run on the fetching thread, so a
-    page is made ready to store while the page before is being stored."""
+    """Each page with, where `into` is None (a cutover compares rows first), its rows, else
+    their insert values (statements.bank_row_values(*into, run_id, lines)). Run on the
+    fetching thread, so a page is made ready to store while the page before is being stored."""
     try:
         for page in pages:
-            rows = [_row(t, run_id) for t in page.transactions]
-            yield page, rows, (None if into is None else row_values(*into, rows))
+            if into is None:
+                yield page, [_row(t, run_id) for t in page.transactions], None
+            else:
+                yield page, None, bank_row_values(*into, run_id, (
+                    (t.item_key, t.transaction_date, t.value_date, minor_units(t.amount, t.currency),
+                     t.remarks, None if t.balance_after is None
+                     else minor_units(t.balance_after, t.currency)) for t in page.transactions))
     finally:
         pages.close()
 

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from portal.models import Account, Office, Statement, StatementAlias
 from portal.models.vocabulary import StatementSource
 from portal.services import ledger_stats
-from portal.services.statements import upsert_statements
+from portal.services.statements import bank_row_values, row_values, upsert_statements
 from tests.support.postgres import migrated_engine, server_answers
 
 
@@ -119,3 +119,21 @@ def test_a_row_with_a_column_it_does_not_have_is_refused(engine, touched):
     with pytest.raises(ValueError, match="not statement columns"):
         upsert(engine, account_id, [row("a", 1, colour="red")])
     assert keys(engine, account_id) == []
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_a_bank_pages_values_are_those_of_its_rows_as_dicts(dialect):
+    """bank_row_values (a sync's pages, no dict per row) gives what row_values gives for the
+    same rows written as dicts: every column but the time, the first of a repeated key."""
+    lines = [("k1", date(2024, 4, 1), None, 1000, "ｶｰﾄﾞ　(ｺﾝﾋﾞﾆ)", 5000),
+             ("k2", date(2024, 4, 1), date(2024, 4, 2), -300, "", None),
+             ("k1", date(2024, 4, 3), None, 7, "another", 1),  # the bank repeated a key
+             ("k3", date(2024, 4, 3), date(2024, 4, 1), 0, "ｶｰﾄﾞ　(ｺﾝﾋﾞﾆ)", 5000)]
+    dicts = [{"transaction_date": day, "value_date": value_day, "amount": amount,
+              "description": text, "balance_after": balance, "source": StatementSource.API,
+              "dedupe_key": f"api:{key}", "sync_run_id": 9}
+             for key, day, value_day, amount, text, balance in lines]
+    ours = bank_row_values(dialect, 1, 2, 9, lines)
+    assert [v[:14] for v in ours] == [v[:14] for v in row_values(dialect, 1, 2, dicts)]
+    assert [v[11] for v in ours] == ["api:k1", "api:k2", "api:k3"]
+    assert type(ours[0][14]) is (str if dialect == "sqlite" else datetime)
