@@ -10,6 +10,10 @@ For each database and each N, in one run:
 - raw with our indexes: the same into a table that also has the statement table's other
   indexes (OUR_INDEXES), so the two ratios tell the indexes' cost from our code's.
 
+With --index-costs, also what each of those indexes costs: the pages, held in memory,
+inserted with all of them, with none and with all but each one (the insert alone, seven
+times, medians).
+
 Prints seconds, rows/s, this process's CPU seconds, the ratios raw/ours (1.0: at the
 limit) of wall time and of CPU time, and the peak RSS growth of each phase (the process's
 high-water mark is reset before each phase through /proc/self/clear_refs). Asserts nothing
@@ -28,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -142,7 +147,7 @@ def ours(tmp: Path, sandbox, database_url: str) -> dict:
 
 
 # The indexes the statement table carries besides its key and unique key (the pages and the
-# bookkeeping inbox read through them); `raw(..., our_indexes=True)` gives the raw table the
+# bookkeeping inbox read through them); `raw(..., indexes=OUR_INDEXES)` gives the raw table the
 # same, to tell what the indexes cost from what our code costs.
 OUR_INDEXES = (
     "CREATE INDEX raw_account_date ON raw_statement (account_id, transaction_date, id)",
@@ -154,8 +159,9 @@ OUR_INDEXES = (
 )
 
 
-def raw(database: str, db_target, job: dict, our_indexes: bool = False) -> dict:
-    """The limit: plain HTTP + json + the driver's executemany, one commit per page."""
+def _raw_table(database: str, db_target, indexes: tuple[str, ...]):
+    """A connection to the database with a fresh raw_statement carrying `indexes`, and the
+    insert statement for it."""
     if database == "sqlite":
         conn = sqlite3.connect(db_target)
         # The portal's durability (db.make_engine): WAL, no fsync per commit. SQLite's own
@@ -171,45 +177,83 @@ def raw(database: str, db_target, job: dict, our_indexes: bool = False) -> dict:
         conn.execute("DROP TABLE IF EXISTS raw_statement")
         conn.execute(RAW_TABLE.format(pk="SERIAL PRIMARY KEY", txid=TXID_DEFAULT[database]))
         insert = RAW_INSERT.format(marks=", ".join(["%s"] * 15))
-    for ddl in OUR_INDEXES if our_indexes else ():
+    for ddl in indexes:
         conn.execute(ddl)
     conn.commit()
+    return conn, insert
+
+
+def _batch(job: dict, page: dict) -> list[tuple]:
+    now = time.strftime("%Y-%m-%d %H:%M:%S")
+    return [(job["office_id"], job["account_id"], t["transactionDate"], t.get("valueDate"),
+             int(t["amount"]) * (1 if t["transactionType"] == "1" else -1),
+             # description_norm: the text itself, so the raw table's norm index holds keys
+             # as varied and as long as ours does.
+             t.get("remarks", ""), t.get("remarks", ""),
+             int(t["balance"]) if "balance" in t else None, False, "", "api",
+             "api:" + t["itemKey"], None, None, now)
+            for t in page["transactions"]]
+
+
+def _pages(job: dict) -> Iterator[dict]:
+    """The bank's pages for the job's window, decoded, with one plain httpx.Client."""
     url = job["api_base"] + "/personal/v1/accounts/transactions"
     params = {"accountId": job["remote_id"], "dateFrom": job["date_from"].isoformat(),
               "dateTo": job["date_to"].isoformat()}
     headers = {"x-access-token": job["token"], "Accept": "application/json"}
+    with httpx.Client(timeout=30) as http:
+        while True:
+            response = http.get(url, params=params, headers=headers)
+            response.raise_for_status()
+            page = json.loads(response.content)
+            yield page
+            if not page.get("hasNext"):
+                return
+            params["nextItemKey"] = page["nextItemKey"]
+
+
+def raw(database: str, db_target, job: dict, indexes: tuple[str, ...] = ()) -> dict:
+    """The limit: plain HTTP + json + the driver's executemany, one commit per page."""
+    conn, insert = _raw_table(database, db_target, indexes)
     out, rows = {}, 0
     with rss_growth(out):
         t0 = time.perf_counter()
-        with httpx.Client(timeout=30) as http:
-            while True:
-                response = http.get(url, params=params, headers=headers)
-                response.raise_for_status()
-                page = json.loads(response.content)
-                now = time.strftime("%Y-%m-%d %H:%M:%S")
-                batch = [(job["office_id"], job["account_id"], t["transactionDate"],
-                          t.get("valueDate"),
-                          int(t["amount"]) * (1 if t["transactionType"] == "1" else -1),
-                          # description_norm: the text itself, so the raw table's norm
-                          # index holds keys as varied and as long as ours does.
-                          t.get("remarks", ""), t.get("remarks", ""),
-                          int(t["balance"]) if "balance" in t else None, False, "", "api",
-                          "api:" + t["itemKey"], None, None, now)
-                         for t in page["transactions"]]
-                cur = conn.cursor()
-                cur.executemany(insert, batch)
-                conn.commit()
-                rows += len(batch)
-                if not page.get("hasNext"):
-                    break
-                params["nextItemKey"] = page["nextItemKey"]
+        for page in _pages(job):
+            batch = _batch(job, page)
+            conn.cursor().executemany(insert, batch)
+            conn.commit()
+            rows += len(batch)
         out["seconds"] = time.perf_counter() - t0
     conn.close()
     out["rows"] = rows
     return out
 
 
-def scenario(database: str, n: int, sandbox, tmp: Path) -> dict:
+def index_costs(database: str, db_target, job: dict, rounds: int = 7) -> dict[str, float]:
+    """What OUR_INDEXES cost at ingest: the pages' batches, held in memory, inserted page by
+    page (a commit each) into the raw table with all of them, with none, and with all but
+    each one, `rounds` times interleaved. Returns the median seconds with all ("all"), the
+    difference all − none ("indexes"), and all − (all but one) by index name. The insert
+    alone is timed: the bank's answer time would hide differences of this size."""
+    batches = [_batch(job, page) for page in _pages(job)]
+    sets = {"all": OUR_INDEXES, "none": ()} | {
+        ddl.split()[2]: tuple(d for d in OUR_INDEXES if d != ddl) for ddl in OUR_INDEXES}
+    timed: dict[str, list[float]] = {name: [] for name in sets}
+    for _ in range(rounds):
+        for name, indexes in sets.items():
+            conn, insert = _raw_table(database, db_target, indexes)
+            t0 = time.perf_counter()
+            for batch in batches:
+                conn.cursor().executemany(insert, batch)
+                conn.commit()
+            timed[name].append(time.perf_counter() - t0)
+            conn.close()
+    every = statistics.median(timed["all"])
+    return {"all": every} | {"indexes" if name == "none" else name: every - statistics.median(t)
+                             for name, t in timed.items() if name != "all"}
+
+
+def scenario(database: str, n: int, sandbox, tmp: Path, with_costs: bool = False) -> dict:
     tmp.mkdir(parents=True)
     with ExitStack() as stack:
         if database == "sqlite":
@@ -220,7 +264,8 @@ def scenario(database: str, n: int, sandbox, tmp: Path) -> dict:
             raw_target = url.replace("postgresql+psycopg://", "postgresql://")
         mine = ours(tmp, sandbox, url)
         limit = raw(database, raw_target, mine)
-        like = raw(database, raw_target, mine, our_indexes=True)
+        like = raw(database, raw_target, mine, indexes=OUR_INDEXES)
+        costs = index_costs(database, raw_target, mine) if with_costs else {}
     exact = (str(mine["state"]), mine["fetched"], mine["added"], mine["count"], mine["rows"])
     print(f"{database:<10} {n:>7}  ours {mine['seconds']:7.2f} s {mine['rows'] / mine['seconds']:>7,.0f}/s"
           f" cpu {mine['cpu']:6.2f} s | raw {limit['seconds']:6.2f} s"
@@ -230,6 +275,13 @@ def scenario(database: str, n: int, sandbox, tmp: Path) -> dict:
           f" ratio wall {like['seconds'] / mine['seconds']:4.2f}"
           f" | RSS growth ours {mine['rss']:4.1f} MiB raw {limit['rss']:4.1f} MiB"
           f" | state, fetched, added, statement_count, rows = {exact}", flush=True)
+    if costs:
+        print(f"{'':18}  inserting the pages (medians of 7): with our indexes "
+              f"{costs['all'] * 1000:.0f} ms, of which the indexes {costs['indexes'] * 1000:.0f} ms; "
+              "each one (all, less all but it): " + ", ".join(
+                  f"{name} {cost * 1000:.0f} ms" for name, cost in costs.items()
+                  if name not in ("all", "indexes"))
+              + " (raw_balance takes no row from a bank: its figure is the others' noise)", flush=True)
     return {"wall": limit["seconds"] / mine["seconds"], "cpu": limit["cpu"] / mine["cpu"],
             "indexes": like["seconds"] / mine["seconds"]}
 
@@ -243,6 +295,10 @@ def main() -> None:
                     help="sync and raw loops this many times per database and size (the "
                          "machine's other work moves a single ratio by a tenth or more); "
                          "the summary gives each ratio's median")
+    ap.add_argument("--index-costs", action="store_true",
+                    help="also insert the pages (held in memory) into the raw table with all "
+                         "of our indexes, none, and all but each one, seven times: what "
+                         "each index costs at ingest")
     args = ap.parse_args()
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
     base = Path(tempfile.mkdtemp(prefix="tsunagu-ingest-"))
@@ -256,7 +312,8 @@ def main() -> None:
             for r in range(args.rounds):  # interleaved, so a slow minute touches every case
                 for database in databases:
                     ratios.setdefault((database, n), []).append(
-                        scenario(database, n, sandbox, base / f"{database}{n}-{r}"))
+                        scenario(database, n, sandbox, base / f"{database}{n}-{r}",
+                                 args.index_costs))
         finally:
             sandbox.stop()
     print(f"median of {args.rounds} round(s), raw / ours (1.0: at the limit):")
