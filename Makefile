@@ -31,7 +31,7 @@ chromium:
 
 test: install chromium
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile; rc=$$?; \
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --durations=20; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 lint: $(VENV)/.installed
