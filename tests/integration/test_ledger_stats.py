@@ -16,7 +16,7 @@ from portal.banks.registry import BankRegistry
 from portal.crypto import TokenCipher, generate_key
 from portal.dates import utcnow
 from portal.db import make_engine
-from portal.models import Account, LedgerBreak, LedgerDay, Office, Statement, StatementImport
+from portal.models import Account, LedgerBreak, LedgerDay, Statement, StatementImport
 from portal.services import (
     account_removal,
     csv_ingest,
@@ -26,6 +26,7 @@ from portal.services import (
     statements,
 )
 from tests.support.ledger_checks import assert_kept_equals_recomputed
+from tests.support.office_rows import office_with_account
 from tests.support.postgres import migrated_engine, server_answers
 
 START = date(2024, 4, 1)
@@ -41,12 +42,8 @@ def engine(request, tmp_path):
 
 
 def _account(s: Session) -> Account:
-    office = Office(name=f"事業所{next(_names)}")
-    s.add(office)
-    s.flush()
-    account = Account(office_id=office.id, name="手動口座", bank_code="9999", kind="personal",
-                      sync_method="manual")
-    s.add(account)
+    account = office_with_account(s, office_name=f"事業所{next(_names)}", name="手動口座",
+                                  bank_code="9999")
     s.commit()
     return account
 

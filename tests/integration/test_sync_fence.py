@@ -7,20 +7,15 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from portal.dates import utcnow
-from portal.models import Account, Office, SyncRun
+from portal.models import SyncRun
 from portal.models.vocabulary import SyncState, SyncTrigger
 from portal.services import sync_queue
+from tests.support.office_rows import office_with_account
 
 
 def _running_run(s: Session, owner: str) -> int:
-    office = Office(name="事業所")
-    s.add(office)
-    s.flush()
-    account = Account(office_id=office.id, name="普通", bank_code="0001", kind="personal",
-                      sync_method="manual")
-    s.add(account)
-    s.flush()
-    run = SyncRun(office_id=office.id, account_id=account.id, trigger=SyncTrigger.USER,
+    account = office_with_account(s)
+    run = SyncRun(office_id=account.office_id, account_id=account.id, trigger=SyncTrigger.USER,
                   state=SyncState.RUNNING, lease_owner=owner,
                   lease_expires_at=utcnow() + timedelta(seconds=5))
     s.add(run)
