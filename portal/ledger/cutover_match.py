@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -231,3 +231,22 @@ def overlap_check(
         for day, t in sorted(totals.items())
         if t[0] != t[1] or t[2] != t[3]
     ]
+
+
+def day_totals_check(
+    existing: Mapping[date, tuple[int, int]],
+    incoming: Mapping[date, tuple[int, int]],
+) -> list[DayMismatch]:
+    """overlap_check from each side's (rows, sum of amounts) per day, as a database's GROUP
+    BY gives them: the days from the first incoming day to the last existing one that
+    disagree. A day a side has no row on is absent from its mapping."""
+    if not existing or not incoming:
+        return []
+    lo, hi = min(incoming), max(existing)
+    found = []
+    for day in sorted(d for d in existing.keys() | incoming.keys() if lo <= d <= hi):
+        (n_existing, s_existing), (n_incoming, s_incoming) = (
+            existing.get(day, (0, 0)), incoming.get(day, (0, 0)))
+        if n_existing != n_incoming or s_existing != s_incoming:
+            found.append(DayMismatch(day, n_existing, n_incoming, s_existing, s_incoming))
+    return found

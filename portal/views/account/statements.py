@@ -25,7 +25,7 @@ def index():
         db, account, limit=current_app.config["STATEMENTS_PAGE_SIZE"],
         date_from=date_from, date_to=date_to, cursor=cursor)
     count, total = statements_svc.totals(db, account.id)
-    # Whole-ledger checks read every row: once, on the first page, not on every page turn.
+    # The chain's breaks and a switched account's overlap check: shown on the first page.
     first_page = cursor is None
     breaks = statements_svc.balance_breaks(db, account) if first_page else []
     mismatches = cutover_check.day_mismatches(db, account) if first_page else []

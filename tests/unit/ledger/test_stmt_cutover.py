@@ -1,6 +1,13 @@
+import random
 from datetime import date
 
-from portal.ledger.cutover_match import IncomingRow, LedgerRow, match_cutover, overlap_check
+from portal.ledger.cutover_match import (
+    IncomingRow,
+    LedgerRow,
+    day_totals_check,
+    match_cutover,
+    overlap_check,
+)
 
 D = date(2024, 4, 10)
 
@@ -164,3 +171,21 @@ def test_overlap_check_reports_days_that_disagree():
     assert [m.day for m in overlap_check(existing, incoming, (day(1), day(4)))] == [
         day(2), day(3), day(4),
     ]
+
+
+def _totals(rows) -> dict:
+    out: dict = {}
+    for r in rows:
+        n, total = out.get(r.transaction_date, (0, 0))
+        out[r.transaction_date] = (n + 1, total + r.amount)
+    return out
+
+
+def test_day_totals_check_equals_overlap_check_on_the_same_rows():
+    rnd = random.Random(5)
+    for _ in range(300):
+        existing = [LedgerRow(i, day(rnd.randint(1, 20)), rnd.choice([-5, 3, 8]), "x")
+                    for i in range(rnd.randint(0, 12))]
+        incoming = [IncomingRow(str(i), day(rnd.randint(1, 25)), rnd.choice([-5, 3, 8]), "x")
+                    for i in range(rnd.randint(0, 12))]
+        assert day_totals_check(_totals(existing), _totals(incoming)) == overlap_check(existing, incoming)
