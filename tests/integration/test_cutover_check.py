@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import event
 from sqlmodel import select
 
-from portal.ledger.cutover_match import IncomingRow, LedgerRow, overlap_check
+from portal.ledger.cutover_match import MAX_DAY_GAP, IncomingRow, LedgerRow, overlap_check
 from portal.models import MatchReview, Statement, StatementAlias, SyncRun
 from portal.models.vocabulary import ReviewState, StatementSource
 from portal.services.cutover.apply import dump_row, load_row
@@ -51,7 +51,7 @@ def _switched_account(s, seed):
     """Two years of file history up to the day before the cutover; the bank's rows from the
     first run's window (31 days before it) to after it, most days the same as the files',
     some missing, doubled or different; a file row linked to a bank key dated before the
-    window, and a row in review."""
+    window (by less than MAX_DAY_GAP, as matching allows), and a row in review."""
     rnd = random.Random(seed)
     account = office_with_account(s, office_name=f"事業所{seed}")
     account.cutover_date = CUTOVER
@@ -97,21 +97,23 @@ def test_the_check_finds_what_a_whole_ledger_check_finds(s):
 
 
 def test_the_check_reads_no_statement_before_the_first_bank_row(s, engine):
+    """Every read of the statement table is bounded by the overlap's days (a join of the
+    linked rows without them was planned on PostgreSQL as a scan of the whole table)."""
     account = _switched_account(s, 7)
-    bounds = []
+    reads = []
 
     def seen(_conn, _cursor, statement, parameters, _context, _many):
-        if "FROM statement" in statement and "statement_alias" not in statement:
-            bounds.append((statement, parameters))
+        if "FROM statement" in statement:
+            reads.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", seen)
     try:
         day_mismatches(s, account)
     finally:
         event.remove(engine, "before_cursor_execute", seen)
-    assert len(bounds) == 1, bounds
-    sql, parameters = bounds[0]
-    assert "statement.transaction_date >=" in sql and "statement.transaction_date <" in sql
-    values = parameters.values() if isinstance(parameters, dict) else parameters
-    linked_day = ASKED_FROM - timedelta(days=2)
-    assert linked_day in values or linked_day.isoformat() in values
+    assert len(reads) == 2, reads  # per day and source; per day of the linked rows
+    first_day = ASKED_FROM - timedelta(days=MAX_DAY_GAP)
+    for sql, parameters in reads:
+        assert "statement.transaction_date >=" in sql and "statement.transaction_date <" in sql
+        values = list(parameters.values() if isinstance(parameters, dict) else parameters)
+        assert first_day in values or first_day.isoformat() in values, (sql, values)

@@ -5,12 +5,12 @@ the rows the bank sent (inserted, linked to a file row, or waiting in review) mu
 same count and sum each day (matching rules (c)). A day that disagrees means a row missing
 from one side or doubled: it is shown, never guessed at.
 """
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ...ledger.cutover_match import DayMismatch, day_totals_check
+from ...ledger.cutover_match import MAX_DAY_GAP, DayMismatch, day_totals_check
 from ...models import Account, MatchReview, Statement, StatementAlias, SyncRun
 from ...models.vocabulary import ReviewState, StatementSource
 from .apply import load_row
@@ -20,38 +20,41 @@ def day_mismatches(session: Session, account: Account, limit: int = 10) -> list[
     """The overlap's days whose file rows and bank rows disagree (the first `limit`).
 
     Work bounded by the overlap, never by the whole ledger (the first statements page shows
-    this): the bank's rows come from the windows the account's sync runs asked for (every
-    run is kept); a linked file row and a row in review count by their own dates; the file
-    history before all of them has no bank row to be compared with (the compared days
-    start at the first bank row). The statements are counted and summed per day by the
-    database; bank rows from the cutover on could only move that start, so none are read."""
+    this). Bank rows come from the windows the account's sync runs asked for (every run is
+    kept), and a file row linked to one lies within MAX_DAY_GAP days of it (apply_api_page
+    matches a page's rows against those days only); rows in review count by their own
+    dates. The file history before all of them has no bank row to be compared with (the
+    compared days start at the first bank row), and bank rows from the cutover on could
+    only move that start: only the days between are read, counted and summed per day by
+    the database."""
     cutover = account.cutover_date
     if cutover is None:
         return []
-    linked = session.exec(  # (day, rows, sum) of the file rows the bank also sent
-        select(Statement.transaction_date, func.count(), func.sum(Statement.amount))
-        .join(StatementAlias, StatementAlias.statement_id == Statement.id)
-        .where(StatementAlias.account_id == account.id, StatementAlias.dedupe_key.startswith("api:"))
-        .group_by(Statement.transaction_date)).all()
     pending = [load_row(m.incoming) for m in session.exec(select(MatchReview).where(
         MatchReview.account_id == account.id, MatchReview.state == ReviewState.OPEN))]
     asked_from = session.exec(select(func.min(SyncRun.date_from))
                               .where(SyncRun.account_id == account.id)).one()
-    starts = [d for d in (asked_from, *(day for day, _, _ in linked),
-                          *(p["transaction_date"] for p in pending)) if d is not None]
+    starts = [p["transaction_date"] for p in pending]
+    if asked_from is not None:
+        starts.append(asked_from - timedelta(days=MAX_DAY_GAP))
     if not starts:
         return []
+    overlap = (Statement.account_id == account.id, Statement.transaction_date >= min(starts),
+               Statement.transaction_date < cutover)
     per_day = session.exec(
         select(Statement.transaction_date, Statement.source, func.count(), func.sum(Statement.amount))
-        .where(Statement.account_id == account.id, Statement.transaction_date >= min(starts),
-               Statement.transaction_date < cutover)
-        .group_by(Statement.transaction_date, Statement.source)).all()
+        .where(*overlap).group_by(Statement.transaction_date, Statement.source)).all()
+    linked = session.exec(  # file rows the bank also sent: on both sides
+        select(Statement.transaction_date, func.count(), func.sum(Statement.amount))
+        .join(StatementAlias, StatementAlias.statement_id == Statement.id)
+        .where(*overlap, StatementAlias.account_id == account.id,
+               StatementAlias.dedupe_key.startswith("api:"))
+        .group_by(Statement.transaction_date)).all()
     files: dict[date, tuple[int, int]] = {}
     bank: dict[date, tuple[int, int]] = {}
     for day, source, rows, total in per_day:
-        side = bank if source == StatementSource.API else files
-        _add(side, day, rows, int(total))
-    for day, rows, total in linked:  # file rows the bank also sent: on both sides
+        _add(bank if source == StatementSource.API else files, day, rows, int(total))
+    for day, rows, total in linked:
         _add(bank, day, rows, int(total))
     for p in pending:
         _add(bank, p["transaction_date"], 1, p["amount"])
