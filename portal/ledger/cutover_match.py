@@ -205,32 +205,18 @@ class DayMismatch:
     incoming_sum: int
 
 
-def overlap_check(
-    existing: Sequence[LedgerRow],
-    incoming: Sequence[IncomingRow],
-    window: tuple[date, date] | None = None,
-) -> list[DayMismatch]:
-    """Days inside the window (default: the overlap) whose row counts or sums disagree."""
-    if window is None:
-        if not existing or not incoming:
-            return []
-        window = (
-            min(i.transaction_date for i in incoming),
-            max(e.transaction_date for e in existing),
-        )
-    lo, hi = window
-    totals: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for side, rows in ((0, existing), (1, incoming)):
-        for r in rows:
-            if lo <= r.transaction_date <= hi:
-                t = totals[r.transaction_date]
-                t[side] += 1
-                t[2 + side] += r.amount
-    return [
-        DayMismatch(day, t[0], t[1], t[2], t[3])
-        for day, t in sorted(totals.items())
-        if t[0] != t[1] or t[2] != t[3]
-    ]
+def overlap_check(existing: Sequence[LedgerRow], incoming: Sequence[IncomingRow]) -> list[DayMismatch]:
+    """Days of the overlap (first incoming day .. last existing day) whose row counts or sums
+    disagree."""
+    return day_totals_check(_per_day(existing), _per_day(incoming))
+
+
+def _per_day(rows: Sequence[LedgerRow | IncomingRow]) -> dict[date, tuple[int, int]]:
+    totals: dict[date, tuple[int, int]] = {}
+    for r in rows:
+        n, total = totals.get(r.transaction_date, (0, 0))
+        totals[r.transaction_date] = (n + 1, total + r.amount)
+    return totals
 
 
 def day_totals_check(

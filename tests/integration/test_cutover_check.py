@@ -37,8 +37,7 @@ def whole_ledger_check(s, account, limit=10):
     incoming += [IncomingRow(p["dedupe_key"], p["transaction_date"], p["amount"],
                              p.get("description") or "", p.get("balance_after"), p.get("value_date"))
                  for p in pending]
-    window = (min(i.transaction_date for i in incoming), max(e.transaction_date for e in existing))
-    return overlap_check(existing, incoming, window)[:limit]
+    return overlap_check(existing, incoming)[:limit]
 
 
 def _row(account, day, amount, key, source):
