@@ -88,31 +88,64 @@ def touched(session: Session, account_id: int, days: Iterable[date],
     _recompute_crossings(session, account_id, office_id, days)
 
 
+def _sql(text: str) -> dict[str, str]:
+    """`text` for each database: {p} a parameter, {days} "is one of the days" (one JSON
+    parameter on SQLite, one array on PostgreSQL)."""
+    return {"sqlite": text.format(p="?", days="IN (SELECT value FROM json_each(?))"),
+            "postgresql": text.format(p="%s", days="= ANY(%s)")}
+
+
 # The read-back of a chunk of days, one parameter for all of them (the days of a chunk vary).
-_DAY_ROWS = {
-    "sqlite": "SELECT transaction_date, amount, balance_after FROM statement WHERE account_id = ? "
-              "AND transaction_date IN (SELECT value FROM json_each(?)) ORDER BY transaction_date, id",
-    "postgresql": "SELECT transaction_date, amount, balance_after FROM statement "
-                  "WHERE account_id = %s AND transaction_date = ANY(%s) ORDER BY transaction_date, id",
-}
-
-
+_DAY_ROWS = _sql("SELECT transaction_date, amount, balance_after FROM statement "
+                 "WHERE account_id = {p} AND transaction_date {days} ORDER BY transaction_date, id")
 # How many rows each of the days holds: the (account_id, transaction_date, id) index alone.
-_DAY_COUNTS = {
-    "sqlite": "SELECT transaction_date, count(*) FROM statement WHERE account_id = ? "
-              "AND transaction_date IN (SELECT value FROM json_each(?)) GROUP BY transaction_date",
-    "postgresql": "SELECT transaction_date, count(*) FROM statement "
-                  "WHERE account_id = %s AND transaction_date = ANY(%s) GROUP BY transaction_date",
-}
+_DAY_COUNTS = _sql("SELECT transaction_date, count(*) FROM statement "
+                   "WHERE account_id = {p} AND transaction_date {days} GROUP BY transaction_date")
 
 
-def _by_days(session: Session, sql: dict, account_id: int, days: list[date]) -> list:
-    """Driver SQL over a list of days, one parameter for all of them; rows as the driver
-    gives them (SQLite: dates as ISO text). Driver SQL: a sync reads back every row it wrote
-    through here, and converting each row's date was most of that time."""
+def _by_days(session: Session, sql: dict, account_id: int, days: list[date], *extra) -> list:
+    """Driver SQL over a list of days, one parameter for all of them (after the account and
+    before `extra`); rows as the driver gives them (SQLite: dates as ISO text). Driver SQL:
+    a sync reads back every row it wrote through here, and converting each row's date was
+    most of that time."""
     conn = session.connection()
     param = json.dumps([d.isoformat() for d in days]) if conn.dialect.name == "sqlite" else days
-    return conn.exec_driver_sql(sql[conn.dialect.name], (account_id, param)).all()
+    result = conn.exec_driver_sql(sql[conn.dialect.name], (account_id, param, *extra))
+    return result.all() if result.returns_rows else []
+
+
+# The writes of a chunk of days, in the driver's SQL: through the ORM, building, compiling
+# and binding them cost a sync more than the database's work (a day row per day of ledger).
+_DELETE_DAYS = _sql("DELETE FROM ledger_day WHERE account_id = {p} AND day {days}")
+_DELETE_BREAKS = _sql("DELETE FROM ledger_break WHERE account_id = {p} AND day {days}")
+_DELETE_CROSSINGS = _sql("DELETE FROM ledger_break WHERE account_id = {p} AND day {days} "
+                         "AND crossing = {p}")
+_INSERT_DAYS = _sql("INSERT INTO ledger_day (account_id, office_id, day, rows, amount_sum, in_sum, "
+                    "out_sum, lead, first_balance, first_pos, last_balance, tail) "
+                    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})")
+# The day rows from a day on, up to another (or to the end): the crossings' walk.
+_DAYS_FROM = _sql("SELECT day, rows, amount_sum, in_sum, out_sum, lead, first_balance, first_pos, "
+                  "last_balance, tail FROM ledger_day WHERE account_id = {p} AND day >= {p} "
+                  "AND day <= {p} ORDER BY day")
+
+
+def _insert_days(session: Session, account_id: int, office_id: int,
+                 summaries: list[DaySummary]) -> None:
+    conn = session.connection()
+    iso = conn.dialect.name == "sqlite"  # SQLite keeps a date as its ISO text
+    conn.exec_driver_sql(_INSERT_DAYS[conn.dialect.name], [
+        (account_id, office_id, s.day.isoformat() if iso else s.day, s.rows, s.amount_sum,
+         s.in_sum, s.out_sum, s.lead, s.first_balance, s.first_pos, s.last_balance, s.tail)
+        for s in summaries])
+
+
+def _days_from(session: Session, account_id: int, first: date, last: date | None) -> Iterable[DaySummary]:
+    conn = session.connection()
+    bounds = (first, last or date.max)
+    if conn.dialect.name == "sqlite":
+        bounds = tuple(d.isoformat() for d in bounds)
+    for row in conn.exec_driver_sql(_DAYS_FROM[conn.dialect.name], (account_id, *bounds)):
+        yield DaySummary(as_date(row[0]), *row[1:])
 
 
 def _all_written(session: Session, account_id: int, chunk: list[date], written: Written) -> set[date]:
@@ -145,12 +178,10 @@ def _recompute_days(session: Session, account_id: int, office_id: int, chunk: li
         summaries.append(summary)
         breaks.extend(inner)
         i = j
-    mine = (LedgerDay.account_id == account_id, LedgerDay.day.in_(chunk))
-    session.execute(delete(LedgerDay).where(*mine))
-    session.execute(delete(LedgerBreak).where(LedgerBreak.account_id == account_id,
-                                              LedgerBreak.day.in_(chunk)))
+    _by_days(session, _DELETE_DAYS, account_id, chunk)
+    _by_days(session, _DELETE_BREAKS, account_id, chunk)
     if summaries:
-        session.execute(insert(LedgerDay), [_day_values(account_id, office_id, s) for s in summaries])
+        _insert_days(session, account_id, office_id, summaries)
     if breaks:
         session.execute(insert(LedgerBreak), [_break_values(account_id, office_id, b) for b in breaks])
 
@@ -180,15 +211,9 @@ def _recompute_crossings(session: Session, account_id: int, office_id: int, days
     end = session.execute(select(LedgerDay.day).where(
         mine, LedgerDay.day > days[-1], LedgerDay.first_balance.is_not(None))
         .order_by(LedgerDay.day).limit(1)).scalar()
-    q = select(*_DAY_COLUMNS).where(mine, LedgerDay.day >= days[0])
-    if end is not None:
-        q = q.where(LedgerDay.day <= end)
-    recheck, crossing = walk(anchor, (_summary(r) for r in session.execute(q.order_by(LedgerDay.day))),
-                             days)
+    recheck, crossing = walk(anchor, _days_from(session, account_id, days[0], end), days)
     for start in range(0, len(recheck), CHUNK):
-        session.execute(delete(LedgerBreak).where(
-            LedgerBreak.account_id == account_id, LedgerBreak.crossing.is_(True),
-            LedgerBreak.day.in_(recheck[start:start + CHUNK])))
+        _by_days(session, _DELETE_CROSSINGS, account_id, recheck[start:start + CHUNK], True)
     if crossing:
         session.execute(insert(LedgerBreak), [_break_values(account_id, office_id, b) for b in crossing])
 
