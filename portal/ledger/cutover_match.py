@@ -214,9 +214,14 @@ def overlap_check(existing: Sequence[LedgerRow], incoming: Sequence[IncomingRow]
 def _per_day(rows: Sequence[LedgerRow | IncomingRow]) -> dict[date, tuple[int, int]]:
     totals: dict[date, tuple[int, int]] = {}
     for r in rows:
-        n, total = totals.get(r.transaction_date, (0, 0))
-        totals[r.transaction_date] = (n + 1, total + r.amount)
+        add_to_day(totals, r.transaction_date, 1, r.amount)
     return totals
+
+
+def add_to_day(totals: dict[date, tuple[int, int]], day: date, rows: int, amount: int) -> None:
+    """Rows and their sum added to a side's (rows, sum of amounts) of the day."""
+    had_rows, had_amount = totals.get(day, (0, 0))
+    totals[day] = (had_rows + rows, had_amount + amount)
 
 
 def day_totals_check(

@@ -56,11 +56,6 @@ def _lock(session: Session, account_id: int) -> None:
     session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
 
 
-def _day_values(account_id: int, office_id: int, s: DaySummary) -> dict:
-    # vars, not dataclasses.asdict: that deep-copies every field, a tenth of a small sync.
-    return {"account_id": account_id, "office_id": office_id, **vars(s)}
-
-
 def _break_values(account_id: int, office_id: int, b: DayBreak) -> dict:
     return {"account_id": account_id, "office_id": office_id, "day": b.day, "position": b.position,
             "previous_date": b.previous_date, "expected": b.expected, "actual": b.actual,
@@ -186,16 +181,6 @@ def _recompute_days(session: Session, account_id: int, office_id: int, chunk: li
         session.execute(insert(LedgerBreak), [_break_values(account_id, office_id, b) for b in breaks])
 
 
-def _summary(row) -> DaySummary:
-    return DaySummary(row.day, row.rows, row.amount_sum, row.in_sum, row.out_sum, row.lead,
-                      row.first_balance, row.first_pos, row.last_balance, row.tail)
-
-
-_DAY_COLUMNS = (LedgerDay.day, LedgerDay.rows, LedgerDay.amount_sum, LedgerDay.in_sum,
-                LedgerDay.out_sum, LedgerDay.lead, LedgerDay.first_balance, LedgerDay.first_pos,
-                LedgerDay.last_balance, LedgerDay.tail)
-
-
 def _recompute_crossings(session: Session, account_id: int, office_id: int, days: list[date]) -> None:
     """The break at the first balance of every balanced day from the first touched day to
     the first balanced day after the last one: a walk over day rows, not statements."""
@@ -231,8 +216,7 @@ def rebuild_account(session: Session, account_id: int) -> None:
     session.execute(delete(LedgerDay).where(LedgerDay.account_id == account_id))
     session.execute(delete(LedgerBreak).where(LedgerBreak.account_id == account_id))
     for start in range(0, len(summaries), 5000):
-        session.execute(insert(LedgerDay), [_day_values(account_id, office_id, s)
-                                            for s in summaries[start:start + 5000]])
+        _insert_days(session, account_id, office_id, summaries[start:start + 5000])
     if breaks:
         session.execute(insert(LedgerBreak), [_break_values(account_id, office_id, b) for b in breaks])
 
@@ -273,8 +257,7 @@ def first_breaks(session: Session, account_id: int, limit: int = 3) -> list[Brea
 
 def kept(session: Session, account_id: int) -> tuple[list[DaySummary], list[DayBreak]]:
     """The kept figures as stored, in the shape `day_chain.rebuild` gives (tests compare)."""
-    days = [_summary(r) for r in session.execute(
-        select(*_DAY_COLUMNS).where(LedgerDay.account_id == account_id).order_by(LedgerDay.day))]
+    days = list(_days_from(session, account_id, date.min, None))
     breaks = [DayBreak(r.day, r.position, r.previous_date, r.expected, r.actual, r.crossing)
               for r in session.execute(select(LedgerBreak).where(LedgerBreak.account_id == account_id)
                                        .order_by(LedgerBreak.day, LedgerBreak.position)).scalars()]

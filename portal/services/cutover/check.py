@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from ...ledger.cutover_match import MAX_DAY_GAP, DayMismatch, day_totals_check
+from ...ledger.cutover_match import MAX_DAY_GAP, DayMismatch, add_to_day, day_totals_check
 from ...models import Account, MatchReview, Statement, StatementAlias, SyncRun
 from ...models.vocabulary import ReviewState, StatementSource
 from .apply import load_row
@@ -53,15 +53,10 @@ def day_mismatches(session: Session, account: Account, limit: int = 10) -> list[
     files: dict[date, tuple[int, int]] = {}
     bank: dict[date, tuple[int, int]] = {}
     for day, source, rows, total in per_day:
-        _add(bank if source == StatementSource.API else files, day, rows, int(total))
+        add_to_day(bank if source == StatementSource.API else files, day, rows, int(total))
     for day, rows, total in linked:
-        _add(bank, day, rows, int(total))
+        add_to_day(bank, day, rows, int(total))
     for p in pending:
-        _add(bank, p["transaction_date"], 1, p["amount"])
+        add_to_day(bank, p["transaction_date"], 1, p["amount"])
     return day_totals_check(files, bank)[:limit]
 
-
-def _add(side: dict[date, tuple[int, int]], day: date, rows: int, total: int) -> None:
-    """Rows and their sum added to a side's (rows, sum) of the day."""
-    had_rows, had_total = side.get(day, (0, 0))
-    side[day] = (had_rows + rows, had_total + total)
