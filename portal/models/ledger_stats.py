@@ -25,6 +25,12 @@ class LedgerDay(SQLModel, table=True):
     first_pos: int | None = None
     last_balance: int | None = _money(nullable=True)
     tail: int = _money()  # amounts after the last row carrying a balance
+    # ledger.day_sides: rows the bank's API sent, and file rows an API key also names (a
+    # switched account's check compares these with the file rows, day by day).
+    api_rows: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    api_sum: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    linked_rows: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    linked_sum: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
 
 class LedgerBreak(SQLModel, table=True):

@@ -3,7 +3,8 @@
 Every writer of statements calls `touched` with the days it inserted, changed or deleted
 rows on, in the same transaction; the figures for those days are brought up to date.
 
-Per day (LedgerDay): count, sums and what the balance chain needs (ledger.day_chain). Breaks
+Per day (LedgerDay): count, sums, what the balance chain needs (ledger.day_chain) and how
+many rows, for what sum, the bank sent or also sent (ledger.day_sides). Breaks
 in the chain (LedgerBreak): those inside a touched day, recomputed from its rows, and the one
 at the first balance of each balanced day whose anchor a touched day may have moved,
 recomputed from the day rows in between. Everything is recomputed from the statements, never
@@ -17,21 +18,24 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, literal_column, select
 from sqlmodel import Session
 
 from ..driver_sql import as_date
 from ..ledger.day_chain import Anchor, DayBreak, DaySummary, rebuild, summarise, walk
+from ..ledger.day_sides import DaySides, Side, tally
 from ..ledger.fingerprint import Break
 from ..models import Account, LedgerBreak, LedgerDay, Statement
 
 CHUNK = 500  # days per IN list
 
-# A row an insert took: (order, transaction_date, amount, balance_after); the order is
-# that of the rows' ids (statements.Stored).
-Inserted = tuple[int, date, int, int | None]
-# By day, (order, amount, balance_after) of rows a writer inserted; None: read the day back.
-Written = Mapping[date, Sequence[tuple[int, int, int | None]] | None]
+# A row an insert took: (order, transaction_date, amount, balance_after, side); the order
+# is that of the rows' ids (statements.Stored). A new row is never LINKED: an alias names a
+# row already held.
+Inserted = tuple[int, date, int, int | None, Side]
+# By day, (order, amount, balance_after, side) of rows a writer inserted; None: read the
+# day back.
+Written = Mapping[date, Sequence[tuple[int, int, int | None, Side]] | None]
 
 
 def by_day(stored, into: dict | None = None) -> dict:
@@ -39,13 +43,13 @@ def by_day(stored, into: dict | None = None) -> dict:
     gathered by day into `into` (a new dict by default). A day marked None, to be read
     back, stays so."""
     written = {} if into is None else into
-    for row_order, day, amount, balance in stored.rows:
+    for row_order, day, amount, balance, side in stored.rows:
         rows = written.get(day, ())
         if rows is None:
             continue
         if not rows:
             rows = written[day] = []
-        rows.append((row_order, amount, balance))
+        rows.append((row_order, amount, balance, side))
     written.update(dict.fromkeys(stored.unsure))
     return written
 
@@ -85,13 +89,18 @@ def touched(session: Session, account_id: int, days: Iterable[date],
 
 def _sql(text: str) -> dict[str, str]:
     """`text` for each database: {p} a parameter, {days} "is one of the days" (one JSON
-    parameter on SQLite, one array on PostgreSQL)."""
-    return {"sqlite": text.format(p="?", days="IN (SELECT value FROM json_each(?))"),
-            "postgresql": text.format(p="%s", days="= ANY(%s)")}
+    parameter on SQLite, one array on PostgreSQL), {side} a statement's Side (SIDE_SQL)."""
+    return {"sqlite": text.format(p="?", days="IN (SELECT value FROM json_each(?))", side=SIDE_SQL),
+            "postgresql": text.format(p="%s", days="= ANY(%s)", side=SIDE_SQL)}
 
 
+# A statement's Side (day_sides): the bank's, a file row an API key also names, or neither.
+# (substr, not LIKE: no percent sign for either driver's parameter style to read.)
+SIDE_SQL = ("CASE WHEN statement.source = 'api' THEN 1 WHEN EXISTS (SELECT 1 FROM statement_alias "
+            "WHERE statement_alias.statement_id = statement.id "
+            "AND substr(statement_alias.dedupe_key, 1, 4) = 'api:') THEN 2 ELSE 0 END")
 # The read-back of a chunk of days, one parameter for all of them (the days of a chunk vary).
-_DAY_ROWS = _sql("SELECT transaction_date, amount, balance_after FROM statement "
+_DAY_ROWS = _sql("SELECT transaction_date, amount, balance_after, {side} FROM statement "
                  "WHERE account_id = {p} AND transaction_date {days} ORDER BY transaction_date, id")
 # How many rows each of the days holds: the (account_id, transaction_date, id) index alone.
 _DAY_COUNTS = _sql("SELECT transaction_date, count(*) FROM statement "
@@ -116,8 +125,9 @@ _DELETE_BREAKS = _sql("DELETE FROM ledger_break WHERE account_id = {p} AND day {
 _DELETE_CROSSINGS = _sql("DELETE FROM ledger_break WHERE account_id = {p} AND day {days} "
                          "AND crossing = {p}")
 _INSERT_DAYS = _sql("INSERT INTO ledger_day (account_id, office_id, day, rows, amount_sum, in_sum, "
-                    "out_sum, lead, first_balance, first_pos, last_balance, tail) "
-                    "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})")
+                    "out_sum, lead, first_balance, first_pos, last_balance, tail, api_rows, "
+                    "api_sum, linked_rows, linked_sum) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, "
+                    "{p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})")
 # The day rows from a day on, up to another (or to the end): the crossings' walk.
 _DAYS_FROM = _sql("SELECT day, rows, amount_sum, in_sum, out_sum, lead, first_balance, first_pos, "
                   "last_balance, tail FROM ledger_day WHERE account_id = {p} AND day >= {p} "
@@ -125,13 +135,14 @@ _DAYS_FROM = _sql("SELECT day, rows, amount_sum, in_sum, out_sum, lead, first_ba
 
 
 def _insert_days(session: Session, account_id: int, office_id: int,
-                 summaries: list[DaySummary]) -> None:
+                 days: list[tuple[DaySummary, DaySides]]) -> None:
     conn = session.connection()
     iso = conn.dialect.name == "sqlite"  # SQLite keeps a date as its ISO text
     conn.exec_driver_sql(_INSERT_DAYS[conn.dialect.name], [
         (account_id, office_id, s.day.isoformat() if iso else s.day, s.rows, s.amount_sum,
-         s.in_sum, s.out_sum, s.lead, s.first_balance, s.first_pos, s.last_balance, s.tail)
-        for s in summaries])
+         s.in_sum, s.out_sum, s.lead, s.first_balance, s.first_pos, s.last_balance, s.tail,
+         t.api_rows, t.api_sum, t.linked_rows, t.linked_sum)
+        for s, t in days])
 
 
 def _days_from(session: Session, account_id: int, first: date, last: date | None) -> Iterable[DaySummary]:
@@ -161,8 +172,9 @@ def _recompute_days(session: Session, account_id: int, office_id: int, chunk: li
     rows = _by_days(session, _DAY_ROWS, account_id, stale) if stale else []
     summaries, breaks = [], []
     for day in own:  # in the order they went in: id order, ledger order within a day
-        summary, inner = summarise(day, [(a, b) for _, a, b in sorted(written[day])])
-        summaries.append(summary)
+        mine = sorted(written[day])
+        summary, inner = summarise(day, [(a, b) for _, a, b, _ in mine])
+        summaries.append((summary, tally((a, side) for _, a, _, side in mine)))
         breaks.extend(inner)
     i = 0
     while i < len(rows):
@@ -170,7 +182,7 @@ def _recompute_days(session: Session, account_id: int, office_id: int, chunk: li
         while j < len(rows) and rows[j][0] == rows[i][0]:
             j += 1
         summary, inner = summarise(as_date(rows[i][0]), [(r[1], r[2]) for r in rows[i:j]])
-        summaries.append(summary)
+        summaries.append((summary, tally((r[1], r[3]) for r in rows[i:j])))
         breaks.extend(inner)
         i = j
     _by_days(session, _DELETE_DAYS, account_id, chunk)
@@ -208,15 +220,32 @@ def rebuild_account(session: Session, account_id: int) -> None:
     backfill, and a repair should the kept figures ever be doubted."""
     _lock(session, account_id)
     office_id = _office_of(session, account_id)
-    rows = session.execute(select(Statement.transaction_date, Statement.amount, Statement.balance_after)
+    rows = session.execute(select(Statement.transaction_date, Statement.amount, Statement.balance_after,
+                                  literal_column(SIDE_SQL))
                            .where(Statement.account_id == account_id)
                            .order_by(Statement.transaction_date, Statement.id)
                            .execution_options(yield_per=10_000))
-    summaries, breaks = rebuild(tuple(r) for r in rows)
+    sides: dict[date, DaySides] = {}
+
+    def chain_rows():  # each day's sides tallied on the way through (a row per day kept)
+        day_rows: list[tuple[int, int]] = []
+        current = None
+        for day, amount, balance, side in rows:
+            if day != current:
+                if day_rows:
+                    sides[current] = tally(day_rows)
+                current, day_rows = day, []
+            day_rows.append((amount, side))
+            yield day, amount, balance
+        if day_rows:
+            sides[current] = tally(day_rows)
+
+    summaries, breaks = rebuild(chain_rows())
+    days = [(s, sides[s.day]) for s in summaries]
     session.execute(delete(LedgerDay).where(LedgerDay.account_id == account_id))
     session.execute(delete(LedgerBreak).where(LedgerBreak.account_id == account_id))
-    for start in range(0, len(summaries), 5000):
-        _insert_days(session, account_id, office_id, summaries[start:start + 5000])
+    for start in range(0, len(days), 5000):
+        _insert_days(session, account_id, office_id, days[start:start + 5000])
     if breaks:
         session.execute(insert(LedgerBreak), [_break_values(account_id, office_id, b) for b in breaks])
 
@@ -255,6 +284,18 @@ def first_breaks(session: Session, account_id: int, limit: int = 3) -> list[Brea
             for n, b in zip(earlier, found, strict=True)]
 
 
+def sides_between(session: Session, account_id: int, first: date,
+                  before: date) -> list[tuple[date, int, int, DaySides]]:
+    """(day, rows, sum of amounts, sides) of each day from `first` up to `before` that holds
+    rows: one kept row per day (cutover.check)."""
+    found = session.execute(select(
+        LedgerDay.day, LedgerDay.rows, LedgerDay.amount_sum, LedgerDay.api_rows, LedgerDay.api_sum,
+        LedgerDay.linked_rows, LedgerDay.linked_sum).where(
+        LedgerDay.account_id == account_id, LedgerDay.day >= first, LedgerDay.day < before)
+        .order_by(LedgerDay.day)).all()
+    return [(r[0], r[1], r[2], DaySides(*r[3:])) for r in found]
+
+
 def kept(session: Session, account_id: int) -> tuple[list[DaySummary], list[DayBreak]]:
     """The kept figures as stored, in the shape `day_chain.rebuild` gives (tests compare)."""
     days = list(_days_from(session, account_id, date.min, None))
@@ -262,4 +303,9 @@ def kept(session: Session, account_id: int) -> tuple[list[DaySummary], list[DayB
               for r in session.execute(select(LedgerBreak).where(LedgerBreak.account_id == account_id)
                                        .order_by(LedgerBreak.day, LedgerBreak.position)).scalars()]
     return days, breaks
+
+
+def kept_sides(session: Session, account_id: int) -> dict[date, DaySides]:
+    """Each kept day's sides as stored (tests compare)."""
+    return {day: sides for day, _rows, _sum, sides in sides_between(session, account_id, date.min, date.max)}
 

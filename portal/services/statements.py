@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from ..dates import utcnow
 from ..driver_sql import DriverQuery, as_date
+from ..ledger.day_sides import Side
 from ..ledger.normalize import norm_description
 from ..models import Account, Statement, StatementAlias
 from ..models.vocabulary import StatementSource
@@ -72,7 +73,8 @@ def _insert_ignoring_duplicates(session: Session, values: list[tuple]) -> Stored
         took = conn.exec_driver_sql(*statement).rowcount
         added += took
         if took == len(chunk):
-            rows.extend((next(_ORDER), as_date(v[2]), v[4], v[7]) for v in chunk)
+            rows.extend((next(_ORDER), as_date(v[2]), v[4], v[7],
+                         Side.BANK if v[10] == _API else Side.OTHER) for v in chunk)
         elif took:
             unsure.update(as_date(v[2]) for v in chunk)
     return Stored(added, rows, unsure)
@@ -98,6 +100,7 @@ def _insert_sql(dialect: str, values: list[tuple]) -> Iterator[tuple[list[tuple]
 
 # A row's source as stored (EnumText's value); members hash and compare as their value.
 _SOURCES = {m.value: m.value for m in StatementSource}
+_API = StatementSource.API.value
 
 
 def _iso_day(value):

@@ -142,7 +142,7 @@ def _read_backs(engine) -> list[str]:
     seen = []
 
     def record(conn, cursor, statement, *args):
-        if "SELECT transaction_date, amount, balance_after FROM statement" in statement:
+        if statement.startswith("SELECT transaction_date, amount, balance_after, "):
             seen.append(statement)
     event.listen(engine, "before_cursor_execute", record)
     return seen

@@ -11,6 +11,7 @@ from sqlmodel import select
 from portal.dates import today_jst
 from portal.models import MatchReview, RemoteAccount, Statement, StatementAlias, SyncRun
 from tests.support.flows import PortalUser
+from tests.support.ledger_checks import assert_kept_equals_recomputed
 
 BANK, LOGIN = "0001", "sato"
 FILE_DAYS = 90  # the CSV covers the last 90 days
@@ -131,6 +132,8 @@ def test_switch_from_file_history_to_api_without_duplicates(live_portal, db, san
     assert all((r.transaction_date, r.balance_after) in truth_balance
                for r in rows if r.balance_after is not None)
     assert f"確認が必要な明細が{len(expect_review)}件あります" in user.http.get("/").text
+    with db() as s:  # the links moved their rows to the bank's side of their days too
+        assert_kept_equals_recomputed(s, account_id)
     # The day-by-day cross-check names exactly the day the file lacked a row.
     statements_page = user.http.get(f"/accounts/{account_id}/statements").text
     assert "明細ファイルと銀行の明細が一致しない日があります" in statements_page
@@ -156,6 +159,9 @@ def test_switch_from_file_history_to_api_without_duplicates(live_portal, db, san
     assert max(keys.values()) == 1 and set(keys) == {f"api:{t['itemKey']}" for t in in_overlap}
     assert len(ledger(db, account_id)) == len(held)
     assert "確認が必要な明細は" in user.http.get(f"/accounts/{account_id}/review").text
+    with db() as s:
+        assert_kept_equals_recomputed(s, account_id)
+    assert "day-mismatches" in user.http.get(f"/accounts/{account_id}/statements").text
 
     # A later sync re-fetches the overlap: nothing new, nothing asked again.
     user.sync(account_id)

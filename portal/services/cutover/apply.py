@@ -17,6 +17,7 @@ from ...ledger.cutover_match import MAX_DAY_GAP, IncomingRow, LedgerRow, match_c
 from ...ledger.normalize import norm_description
 from ...models import Account, MatchReview, Statement, StatementAlias
 from ...models.vocabulary import StatementSource
+from .. import ledger_stats
 from ..books import guard as books_guard
 from ..statements import upsert_statements
 
@@ -74,13 +75,15 @@ def apply_api_page(session: Session, account: Account, rows: list[dict]) -> int:
     by_id = {s.id: s for s in pool}
     for statement_id, key in result.links:
         link(session, account, by_id[statement_id], fresh[key])
+    linked_days(session, account, [by_id[statement_id] for statement_id, _ in result.links])
     for amb in result.ambiguous:
         hold_for_review(session, account, fresh[amb.incoming_key], amb.candidate_ids, amb.reasons)
     return upsert_statements(session, account, [fresh[k] for k in result.new])
 
 
 def link(session: Session, account: Account, statement: Statement, row: dict) -> None:
-    """One row, two keys: the API key now names the existing statement too."""
+    """One row, two keys: the API key now names the existing statement too. The caller
+    then calls linked_days."""
     text = row.get("description") or ""
     previous = None
     if text and text != statement.description:
@@ -91,6 +94,13 @@ def link(session: Session, account: Account, statement: Statement, row: dict) ->
     session.add(StatementAlias(office_id=account.office_id, account_id=account.id,
                                dedupe_key=row["dedupe_key"], statement_id=statement.id,
                                previous_description=previous))
+
+
+def linked_days(session: Session, account: Account, statements: list[Statement]) -> None:
+    """After link(): a linked row counts on the bank's side of its day too (ledger.day_sides),
+    so its day's kept figures are brought up to date, once for all the links of a page."""
+    if statements:
+        ledger_stats.touched(session, account.id, {s.transaction_date for s in statements})
 
 
 def hold_for_review(session: Session, account: Account, row: dict, candidate_ids: list,

@@ -11,22 +11,24 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from ...ledger.cutover_match import MAX_DAY_GAP, DayMismatch, add_to_day, day_totals_check
-from ...models import Account, MatchReview, Statement, StatementAlias, SyncRun
-from ...models.vocabulary import ReviewState, StatementSource
+from ...models import Account, MatchReview, SyncRun
+from ...models.vocabulary import ReviewState
+from .. import ledger_stats
 from .apply import load_row
 
 
 def day_mismatches(session: Session, account: Account, limit: int = 10) -> list[DayMismatch]:
     """The overlap's days whose file rows and bank rows disagree (the first `limit`).
 
-    Work bounded by the overlap, never by the whole ledger (the first statements page shows
-    this). Bank rows come from the windows the account's sync runs asked for (every run is
+    Work bounded by the overlap's days, never by its rows or the whole ledger (the first
+    statements page shows this): the day figures kept as rows are written (ledger_stats)
+    count and sum each day's rows, those the bank sent and the file rows an API key also
+    names. Bank rows come from the windows the account's sync runs asked for (every run is
     kept), and a file row linked to one lies within MAX_DAY_GAP days of it (apply_api_page
     matches a page's rows against those days only); rows in review count by their own
     dates. The file history before all of them has no bank row to be compared with (the
     compared days start at the first bank row), and bank rows from the cutover on could
-    only move that start: only the days between are read, counted and summed per day by
-    the database."""
+    only move that start: only the days between are read."""
     cutover = account.cutover_date
     if cutover is None:
         return []
@@ -39,24 +41,13 @@ def day_mismatches(session: Session, account: Account, limit: int = 10) -> list[
         starts.append(asked_from - timedelta(days=MAX_DAY_GAP))
     if not starts:
         return []
-    overlap = (Statement.account_id == account.id, Statement.transaction_date >= min(starts),
-               Statement.transaction_date < cutover)
-    per_day = session.exec(
-        select(Statement.transaction_date, Statement.source, func.count(), func.sum(Statement.amount))
-        .where(*overlap).group_by(Statement.transaction_date, Statement.source)).all()
-    linked = session.exec(  # file rows the bank also sent: on both sides
-        select(Statement.transaction_date, func.count(), func.sum(Statement.amount))
-        .join(StatementAlias, StatementAlias.statement_id == Statement.id)
-        .where(*overlap, StatementAlias.account_id == account.id,
-               StatementAlias.dedupe_key.startswith("api:"))
-        .group_by(Statement.transaction_date)).all()
     files: dict[date, tuple[int, int]] = {}
     bank: dict[date, tuple[int, int]] = {}
-    for day, source, rows, total in per_day:
-        add_to_day(bank if source == StatementSource.API else files, day, rows, int(total))
-    for day, rows, total in linked:
-        add_to_day(bank, day, rows, int(total))
+    for day, rows, total, sides in ledger_stats.sides_between(session, account.id, min(starts), cutover):
+        if rows > sides.api_rows:  # a side with no row on a day is absent from its mapping
+            add_to_day(files, day, rows - sides.api_rows, total - sides.api_sum)
+        if sides.api_rows + sides.linked_rows:  # linked file rows are on both sides
+            add_to_day(bank, day, sides.api_rows + sides.linked_rows, sides.api_sum + sides.linked_sum)
     for p in pending:
         add_to_day(bank, p["transaction_date"], 1, p["amount"])
     return day_totals_check(files, bank)[:limit]
-
