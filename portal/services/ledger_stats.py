@@ -215,11 +215,9 @@ def _recompute_crossings(session: Session, account_id: int, office_id: int, days
         session.execute(insert(LedgerBreak), [_break_values(account_id, office_id, b) for b in crossing])
 
 
-def rebuild_account(session: Session, account_id: int) -> None:
-    """Every figure of the account from scratch, in one ordered read of its ledger: the
-    backfill, and a repair should the kept figures ever be doubted."""
-    _lock(session, account_id)
-    office_id = _office_of(session, account_id)
+def _recount(session: Session, account_id: int) -> tuple[list[tuple[DaySummary, DaySides]], list[DayBreak]]:
+    """Every day's figures and every break, from the account's statements in one ordered
+    read (a row per day held in memory, not a row per statement)."""
     rows = session.execute(select(Statement.transaction_date, Statement.amount, Statement.balance_after,
                                   literal_column(SIDE_SQL))
                            .where(Statement.account_id == account_id)
@@ -227,7 +225,7 @@ def rebuild_account(session: Session, account_id: int) -> None:
                            .execution_options(yield_per=10_000))
     sides: dict[date, DaySides] = {}
 
-    def chain_rows():  # each day's sides tallied on the way through (a row per day kept)
+    def chain_rows():  # each day's sides tallied on the way through
         day_rows: list[tuple[int, int]] = []
         current = None
         for day, amount, balance, side in rows:
@@ -241,13 +239,36 @@ def rebuild_account(session: Session, account_id: int) -> None:
             sides[current] = tally(day_rows)
 
     summaries, breaks = rebuild(chain_rows())
-    days = [(s, sides[s.day]) for s in summaries]
+    return [(s, sides[s.day]) for s in summaries], breaks
+
+
+def rebuild_account(session: Session, account_id: int) -> None:
+    """Every figure of the account from scratch, in one ordered read of its ledger: the
+    backfill, and the repair should the kept figures ever be doubted (`flask ledger
+    rebuild`)."""
+    _lock(session, account_id)
+    office_id = _office_of(session, account_id)
+    days, breaks = _recount(session, account_id)
     session.execute(delete(LedgerDay).where(LedgerDay.account_id == account_id))
     session.execute(delete(LedgerBreak).where(LedgerBreak.account_id == account_id))
     for start in range(0, len(days), 5000):
         _insert_days(session, account_id, office_id, days[start:start + 5000])
     if breaks:
         session.execute(insert(LedgerBreak), [_break_values(account_id, office_id, b) for b in breaks])
+
+
+def differing_days(session: Session, account_id: int) -> list[date]:
+    """The days whose kept figures (or breaks) are not what a recount of the statements
+    gives: none, unless rows were written past the portal (`flask ledger check`)."""
+    days, breaks = _recount(session, account_id)
+    held = {s.day: (s, sides) for s, (_, _, _, sides) in zip(
+        _days_from(session, account_id, date.min, None),
+        sides_between(session, account_id, date.min, date.max), strict=True)}
+    counted = {s.day: (s, sides) for s, sides in days}
+    wrong = {d for d in held.keys() | counted.keys() if held.get(d) != counted.get(d)}
+    _, kept_breaks = kept(session, account_id)
+    wrong |= {b.day for b in set(kept_breaks) ^ set(breaks)}
+    return sorted(wrong)
 
 
 def forget(session: Session, account_id: int) -> None:

@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from portal import create_app
 from portal.api import tokens as api_tokens
 from portal.api.scopes import Scope
 from portal.dates import utcnow
@@ -27,16 +26,11 @@ from portal.services.books import booking, masters, rules
 from portal.services.books.inbox import Suggestion
 from portal.services.books.rules import RuleDraft
 from portal.services.statements import upsert_statements
-from tests.support import postgres
-from tests.support.portal_config import portal_config
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def app(request, tmp_path):
-    with postgres.portal_database(request.param) as settings:
-        app = create_app(portal_config(tmp_path, **settings), instance_path=str(tmp_path / "instance"))
-        yield app
-        app.extensions["db_engine"].dispose()
+@pytest.fixture
+def app(portal_app):  # on SQLite, then on PostgreSQL (conftest)
+    return portal_app
 
 
 def _fill(app, s: Session, email: str, office_name: str) -> tuple[int, int]:
