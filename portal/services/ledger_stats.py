@@ -261,12 +261,11 @@ def differing_days(session: Session, account_id: int) -> list[date]:
     """The days whose kept figures (or breaks) are not what a recount of the statements
     gives: none, unless rows were written past the portal (`flask ledger check`)."""
     days, breaks = _recount(session, account_id)
-    held = {s.day: (s, sides) for s, (_, _, _, sides) in zip(
-        _days_from(session, account_id, date.min, None),
-        sides_between(session, account_id, date.min, date.max), strict=True)}
+    kept_days, kept_breaks = kept(session, account_id)
+    kept_by_side = kept_sides(session, account_id)
+    held = {s.day: (s, kept_by_side.get(s.day)) for s in kept_days}
     counted = {s.day: (s, sides) for s, sides in days}
     wrong = {d for d in held.keys() | counted.keys() if held.get(d) != counted.get(d)}
-    _, kept_breaks = kept(session, account_id)
     wrong |= {b.day for b in set(kept_breaks) ^ set(breaks)}
     return sorted(wrong)
 
