@@ -22,12 +22,17 @@ class DaySides:
     linked_sum: int = 0
 
 
+_BANK, _LINKED = int(Side.BANK), int(Side.LINKED)  # plain ints: a sync tallies every row
+
+
 def tally(rows: Iterable[tuple[int, int]]) -> DaySides:
     """(amount, side) of one day's rows -> the day's tallies."""
     api_rows = api_sum = linked_rows = linked_sum = 0
     for amount, side in rows:
-        if side == Side.BANK:
-            api_rows, api_sum = api_rows + 1, api_sum + amount
-        elif side == Side.LINKED:
-            linked_rows, linked_sum = linked_rows + 1, linked_sum + amount
+        if side == _BANK:
+            api_rows += 1
+            api_sum += amount
+        elif side == _LINKED:
+            linked_rows += 1
+            linked_sum += amount
     return DaySides(api_rows, api_sum, linked_rows, linked_sum)

@@ -174,7 +174,7 @@ def _recompute_days(session: Session, account_id: int, office_id: int, chunk: li
     for day in own:  # in the order they went in: id order, ledger order within a day
         mine = sorted(written[day])
         summary, inner = summarise(day, [(a, b) for _, a, b, _ in mine])
-        summaries.append((summary, tally((a, side) for _, a, _, side in mine)))
+        summaries.append((summary, tally([(r[1], r[3]) for r in mine])))
         breaks.extend(inner)
     i = 0
     while i < len(rows):
@@ -182,7 +182,7 @@ def _recompute_days(session: Session, account_id: int, office_id: int, chunk: li
         while j < len(rows) and rows[j][0] == rows[i][0]:
             j += 1
         summary, inner = summarise(as_date(rows[i][0]), [(r[1], r[2]) for r in rows[i:j]])
-        summaries.append((summary, tally((r[1], r[3]) for r in rows[i:j])))
+        summaries.append((summary, tally([(r[1], r[3]) for r in rows[i:j]])))
         breaks.extend(inner)
         i = j
     _by_days(session, _DELETE_DAYS, account_id, chunk)

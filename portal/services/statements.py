@@ -73,8 +73,7 @@ def _insert_ignoring_duplicates(session: Session, values: list[tuple]) -> Stored
         took = conn.exec_driver_sql(*statement).rowcount
         added += took
         if took == len(chunk):
-            rows.extend((next(_ORDER), as_date(v[2]), v[4], v[7],
-                         Side.BANK if v[10] == _API else Side.OTHER) for v in chunk)
+            rows.extend((next(_ORDER), as_date(v[2]), v[4], v[7], _SIDE_OF[v[10]]) for v in chunk)
         elif took:
             unsure.update(as_date(v[2]) for v in chunk)
     return Stored(added, rows, unsure)
@@ -100,7 +99,9 @@ def _insert_sql(dialect: str, values: list[tuple]) -> Iterator[tuple[list[tuple]
 
 # A row's source as stored (EnumText's value); members hash and compare as their value.
 _SOURCES = {m.value: m.value for m in StatementSource}
-_API = StatementSource.API.value
+# A new row's side (ledger.day_sides): the bank's if it came from the API; never LINKED (an
+# alias names a row already held).
+_SIDE_OF = {m.value: Side.BANK if m == StatementSource.API else Side.OTHER for m in StatementSource}
 
 
 def _iso_day(value):
