@@ -6,7 +6,8 @@ database of its own, dropped afterwards):
 2. the statements loaded with the bare driver (sqlite3 executemany / psycopg COPY), 1,000 a
    day with a running balance and three breaks in its chain, plus 300 sync runs;
 3. the kept figures built from them (ledger_stats.rebuild_account: what migration 0008 does
-   to a ledger that exists), then ANALYZE, as a deployment would after a bulk load;
+   to a ledger that exists), then ANALYZE, as a deployment would after a bulk load, then
+   `flask ledger check`'s recount of the account, which must find them equal;
 4. EXPLAIN of the list queries (first page, deep keyset page, date-filtered page);
 5. p50/p95 over --repeat requests through the Flask test client of: home, the first page,
    a deep keyset page, a date-filtered page, the sync log, and the reconciliation figures
@@ -202,6 +203,12 @@ def run(label: str, tmp: Path, database_url: str | None, n: int, repeat: int) ->
     t0 = time.perf_counter()
     analyze(url)
     print(f"  ANALYZE after the bulk load   {time.perf_counter() - t0:7.1f} s   (as a deployment would)")
+    t0 = time.perf_counter()
+    with Session(engine) as s:  # what `flask ledger check` does for the account
+        wrong = ledger_stats.differing_days(s, account_id)
+    assert wrong == [], wrong
+    print(f"  ledger check (a recount)      {time.perf_counter() - t0:7.1f} s   "
+          "(the kept figures equal it)")
 
     with Session(engine) as s:
         mid = s.exec(select(Statement.transaction_date, Statement.id)
