@@ -18,27 +18,26 @@ depends_on = None
 COLUMNS = (("api_rows", sa.Integer()), ("api_sum", sa.BigInteger()),
            ("linked_rows", sa.Integer()), ("linked_sum", sa.BigInteger()))
 
-# Per account and day: the bank's rows; the other rows that an "api:" alias names.
-_API = ("SELECT account_id, transaction_date, count(*), sum(amount) FROM statement "
-        "WHERE source = 'api' GROUP BY account_id, transaction_date")
-_LINKED = ("SELECT account_id, transaction_date, count(*), sum(amount) FROM statement "
-           "WHERE source <> 'api' AND EXISTS (SELECT 1 FROM statement_alias "
-           "WHERE statement_alias.statement_id = statement.id "
-           "AND substr(statement_alias.dedupe_key, 1, 4) = 'api:') "
-           "GROUP BY account_id, transaction_date")
+# Each day's figures counted by the database, in place (nothing held in this process however
+# many days there are): the bank's rows; the other rows an "api:" alias names, only on the
+# accounts that have such an alias.
+_API = ("UPDATE ledger_day SET (api_rows, api_sum) = (SELECT count(*), coalesce(sum(amount), 0) "
+        "FROM statement WHERE statement.account_id = ledger_day.account_id "
+        "AND statement.transaction_date = ledger_day.day AND statement.source = 'api')")
+_LINKED = ("UPDATE ledger_day SET (linked_rows, linked_sum) = (SELECT count(*), "
+           "coalesce(sum(amount), 0) FROM statement WHERE statement.account_id = ledger_day.account_id "
+           "AND statement.transaction_date = ledger_day.day AND statement.source <> 'api' "
+           "AND EXISTS (SELECT 1 FROM statement_alias WHERE statement_alias.statement_id = statement.id "
+           "AND substr(statement_alias.dedupe_key, 1, 4) = 'api:')) "
+           "WHERE ledger_day.account_id IN (SELECT account_id FROM statement_alias "
+           "WHERE substr(dedupe_key, 1, 4) = 'api:')")
 
 
 def upgrade() -> None:
     for name, kind in COLUMNS:
         op.add_column("ledger_day", sa.Column(name, kind, nullable=False, server_default="0"))
-    bind = op.get_bind()
-    for query, rows, total in ((_API, "api_rows", "api_sum"),
-                               (_LINKED, "linked_rows", "linked_sum")):
-        # The day as the driver gave it (SQLite: its ISO text, as ledger_day holds it).
-        found = [{"a": a, "d": d, "n": n, "t": t} for a, d, n, t in bind.execute(sa.text(query))]
-        if found:
-            bind.execute(sa.text(f"UPDATE ledger_day SET {rows} = :n, {total} = :t "
-                                 "WHERE account_id = :a AND day = :d"), found)
+    op.execute(_API)
+    op.execute(_LINKED)
 
 
 def downgrade() -> None:
