@@ -17,6 +17,8 @@ date index, and only where the count is the writer's own are its rows taken as t
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import delete, func, insert, literal_column, select
 from sqlmodel import Session
@@ -226,17 +228,10 @@ def _recount(session: Session, account_id: int) -> tuple[list[tuple[DaySummary, 
     sides: dict[date, DaySides] = {}
 
     def chain_rows():  # each day's sides tallied on the way through
-        day_rows: list[tuple[int, int]] = []
-        current = None
-        for day, amount, balance, side in rows:
-            if day != current:
-                if day_rows:
-                    sides[current] = tally(day_rows)
-                current, day_rows = day, []
-            day_rows.append((amount, side))
-            yield day, amount, balance
-        if day_rows:
-            sides[current] = tally(day_rows)
+        for day, day_rows in groupby(rows, key=itemgetter(0)):
+            day_rows = list(day_rows)
+            sides[day] = tally([(r[1], r[3]) for r in day_rows])
+            yield from (r[:3] for r in day_rows)
 
     summaries, breaks = rebuild(chain_rows())
     return [(s, sides[s.day]) for s in summaries], breaks

@@ -3,13 +3,19 @@ its statements page, the one day of the overlap where the file lacks a row the b
 from datetime import date, timedelta
 
 from playwright.sync_api import Page, expect
-from sqlmodel import select
 
 from portal.dates import today_jst
-from portal.models import RemoteAccount
 from tests.browser.site_tour import log_in
 from tests.browser.test_accessibility import FAILING_IMPACTS, axe_violations
-from tests.integration.test_legacy_switch import BANK, FILE_DAYS, LOGIN, OVERLAP_DAYS, import_csv, legacy_csv
+from tests.integration.test_legacy_switch import (
+    BANK,
+    FILE_DAYS,
+    LOGIN,
+    OVERLAP_DAYS,
+    consent_and_first_sync,
+    import_csv,
+    legacy_csv,
+)
 from tests.support.flows import PortalUser
 
 
@@ -26,13 +32,7 @@ def test_the_day_the_file_lacks_is_shown_on_the_statements_page(page: Page, live
     account_id = user.register(BANK, kind="manual:personal", name="佐藤 普通預金")
     import_csv(user, account_id, legacy_csv([t for t in held if t is not missing], set()))
     assert user.post(f"/accounts/{account_id}/switch").status_code == 303
-    assert user.consent(account_id, login=LOGIN).status_code == 303
-    user.sync(account_id)
-    assert user.wait_state(account_id, "needs_selection", "done", "failed") == "needs_selection"
-    with db() as s:
-        remote = s.exec(select(RemoteAccount).where(RemoteAccount.remote_id == remote_id)).one()
-    assert user.post(f"/accounts/{account_id}/select", {"remote_account": str(remote.id)}).status_code == 303
-    assert user.wait_state(account_id, "done", "failed") == "done"
+    consent_and_first_sync(user, db, account_id, remote_id)
 
     log_in(page, live_portal)
     page.goto(f"{live_portal.url}/accounts/{account_id}/statements")

@@ -124,10 +124,10 @@ def test_the_bank_text_taken_by_the_cutover_flags_a_booked_statement(s, books):
     office_id, account, expense = books
     st = manual(s, account, 1, -1000, "ｶｰﾄﾞ")
     entry = booking.confirm(s, office_id, st.id, Suggestion(title_id=expense))
-    link(s, account, s.get(Statement, st.id), {"dedupe_key": "api:x", "description": "カード"})
+    link(s, account, [(s.get(Statement, st.id), {"dedupe_key": "api:x", "description": "カード"})])
     s.commit()
     assert state(s, entry.id) == (BookingState.BOOKED, None)  # the same once normalised
-    link(s, account, s.get(Statement, st.id), {"dedupe_key": "api:y", "description": "カード ｺﾝﾋﾞﾆ"})
+    link(s, account, [(s.get(Statement, st.id), {"dedupe_key": "api:y", "description": "カード ｺﾝﾋﾞﾆ"})])
     s.commit()
     assert state(s, entry.id) == (BookingState.FLAGGED, FlagReason.CHANGED)
 

@@ -71,6 +71,19 @@ def ledger(db, account_id) -> list[Statement]:
         return list(s.exec(select(Statement).where(Statement.account_id == account_id)))
 
 
+def consent_and_first_sync(user: PortalUser, db, account_id: int, remote_id: str) -> None:
+    """After the switch: consent at the bank, sync, choose the bank-side account (the login
+    has several), and the first sync ends done."""
+    back = user.consent(account_id, login=LOGIN)
+    assert back.status_code == 303
+    user.sync(account_id)
+    assert user.wait_state(account_id, "needs_selection", "done", "failed") == "needs_selection"
+    with db() as s:
+        remote = s.exec(select(RemoteAccount).where(RemoteAccount.remote_id == remote_id)).one()
+    assert user.post(f"/accounts/{account_id}/select", {"remote_account": str(remote.id)}).status_code == 303
+    assert user.wait_state(account_id, "done", "failed") == "done"
+
+
 def test_switch_from_file_history_to_api_without_duplicates(live_portal, db, sandbox):
     today = today_jst()
     bank_user = sandbox.admin("GET", f"/banks/{BANK}/_sandbox/users/{LOGIN}").json()
@@ -96,14 +109,7 @@ def test_switch_from_file_history_to_api_without_duplicates(live_portal, db, san
     assert f"切り替え日: {today:%Y/%m/%d}" in page
     resp = user.post(f"/accounts/{account_id}/switch")
     assert resp.status_code == 303 and resp.headers["Location"] == f"/accounts/{account_id}/connect"
-    back = user.consent(account_id, login=LOGIN)
-    assert back.status_code == 303
-    user.sync(account_id)
-    assert user.wait_state(account_id, "needs_selection", "done", "failed") == "needs_selection"
-    with db() as s:
-        remote = s.exec(select(RemoteAccount).where(RemoteAccount.remote_id == remote_id)).one()
-    assert user.post(f"/accounts/{account_id}/select", {"remote_account": str(remote.id)}).status_code == 303
-    assert user.wait_state(account_id, "done", "failed") == "done"
+    consent_and_first_sync(user, db, account_id, remote_id)
 
     # No API row is held twice; only the ambiguous ones (the twins, and any row whose text
     # is empty on both sides, which says nothing) wait outside the ledger.

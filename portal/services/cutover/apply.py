@@ -73,34 +73,29 @@ def apply_api_page(session: Session, account: Account, rows: list[dict]) -> int:
                             r.get("balance_after"), r.get("value_date")) for k, r in fresh.items()]
     result = match_cutover(existing, incoming)
     by_id = {s.id: s for s in pool}
-    for statement_id, key in result.links:
-        link(session, account, by_id[statement_id], fresh[key])
-    linked_days(session, account, [by_id[statement_id] for statement_id, _ in result.links])
+    link(session, account, [(by_id[statement_id], fresh[key]) for statement_id, key in result.links])
     for amb in result.ambiguous:
         hold_for_review(session, account, fresh[amb.incoming_key], amb.candidate_ids, amb.reasons)
     return upsert_statements(session, account, [fresh[k] for k in result.new])
 
 
-def link(session: Session, account: Account, statement: Statement, row: dict) -> None:
-    """One row, two keys: the API key now names the existing statement too. The caller
-    then calls linked_days."""
-    text = row.get("description") or ""
-    previous = None
-    if text and text != statement.description:
-        previous = statement.description
-        statement.description, statement.description_norm = text, norm_description(text)
-        session.add(statement)
-        books_guard.statements_changed(session, account.office_id, [statement.id])
-    session.add(StatementAlias(office_id=account.office_id, account_id=account.id,
-                               dedupe_key=row["dedupe_key"], statement_id=statement.id,
-                               previous_description=previous))
-
-
-def linked_days(session: Session, account: Account, statements: list[Statement]) -> None:
-    """After link(): a linked row counts on the bank's side of its day too (ledger.day_sides),
-    so its day's kept figures are brought up to date, once for all the links of a page."""
-    if statements:
-        ledger_stats.touched(session, account.id, {s.transaction_date for s in statements})
+def link(session: Session, account: Account, pairs: list[tuple[Statement, dict]]) -> None:
+    """One row, two keys: each incoming row's API key now names its existing statement too.
+    A linked row counts on the bank's side of its day as well (ledger.day_sides): the days'
+    kept figures are brought up to date once for all the links (a page's, or a review's)."""
+    for statement, row in pairs:
+        text = row.get("description") or ""
+        previous = None
+        if text and text != statement.description:
+            previous = statement.description
+            statement.description, statement.description_norm = text, norm_description(text)
+            session.add(statement)
+            books_guard.statements_changed(session, account.office_id, [statement.id])
+        session.add(StatementAlias(office_id=account.office_id, account_id=account.id,
+                                   dedupe_key=row["dedupe_key"], statement_id=statement.id,
+                                   previous_description=previous))
+    if pairs:
+        ledger_stats.touched(session, account.id, {statement.transaction_date for statement, _ in pairs})
 
 
 def hold_for_review(session: Session, account: Account, row: dict, candidate_ids: list,

@@ -16,7 +16,7 @@ from ...models import Account, MatchReview, Statement
 from ...models.vocabulary import ReviewState, StatementSource
 from .. import balances
 from ..statements import count_statements, upsert_statements
-from .apply import link, linked_days, linked_ids, load_row
+from .apply import link, linked_ids, load_row
 
 ACTIONS = ("link", "add", "ignore")
 
@@ -109,8 +109,7 @@ def resolve(session: Session, account: Account, review_id: int, action: str,
             raise ReviewError("bad_candidate")
         if linked_ids(session, [statement.id]):
             raise ReviewError("already_linked")
-        link(session, account, statement, row)
-        linked_days(session, account, [statement])
+        link(session, account, [(statement, row)])
         review.state = ReviewState.LINKED
     elif action == "add":
         upsert_statements(session, account, [row])
