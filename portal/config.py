@@ -78,10 +78,11 @@ DEFAULTS = {
     "WEBHOOK_TIMEOUT_SECONDS": 10,
     "WEBHOOK_LEASE_SECONDS": 120,
     "RUN_MIGRATIONS_ON_START": True,
-    # PostgreSQL: web processes keep the signed-in member and the home page's sync figures in
-    # memory, forgotten when the database tells of a change (LISTEN/NOTIFY; portal/
-    # listen_cache.py). Off behind a pooler that cannot LISTEN (PgBouncer in transaction mode):
-    # then every request reads them from the database.
+    # Web processes keep the signed-in member and the home page's sync figures in memory,
+    # forgotten when the database tells of a change (PostgreSQL: LISTEN/NOTIFY) or at any
+    # commit to the file (SQLite: its data_version); portal/listen_cache.py. Off behind a
+    # pooler that cannot LISTEN (PgBouncer in transaction mode): then every request reads
+    # them from the database.
     "LISTEN_CACHE": True,
     "PROXY_FIX": False,
     "BANK_HTTP_TIMEOUT": 15.0,

@@ -1,8 +1,11 @@
 """The listen cache: a web process answers its hottest reads from memory, and forgets them
 when the database says they changed: the signed-in member (every request) and the home
-page's sync-status poll (every second per open page). On PostgreSQL, where each of those
-reads is a round trip that costs the web process and the database more than the rest of
-the request. (Not the API's change feed of statements, services/statement_feed.py.)
+page's sync-status poll (every second per open page). On PostgreSQL each of those reads is
+a round trip that costs the web process and the database more than the rest of the
+request; on SQLite, under a busy server's threads, about half a millisecond. (Not the API's
+change feed of statements, services/statement_feed.py.)
+
+PostgreSQL tells what changed:
 
 Triggers (migration 0017) send a notice on channel `tsunagu_change` at the commit of any
 change to what those reads return: "o:<office>" (an account's sync figures, its runs),
@@ -21,17 +24,25 @@ What remains is the notice's delay, a few milliseconds after the commit; the one
 must not lag, the session version after a logout in this browser, is read again from the
 database when it does not match (auth._load_user).
 
-SQLite sends no notices: there every read goes to the database (it costs no round trip).
+SQLite sends no notices, but it counts commits: `PRAGMA data_version` on a connection
+changes whenever another connection, of this process or another, committed to the file. The
+cache keeps a connection of its own that never writes and asks it (a few microseconds) before
+every read; anything committed since memory was filled, and all of memory goes. So no answer
+is older than the last commit, and there is no delay to allow for. A database in memory has
+no second connection to ask: there every read goes to the database.
 """
 import logging
 import os
 import select
+import sqlite3
 import threading
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from sqlalchemy import Engine, event
 from tenacity import Retrying, retry_if_not_exception_type, wait_exponential
+
+from .private_files import sqlite_path
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +73,10 @@ class ListenCache:
 
     def __init__(self, engine: Engine | None):
         self._engine = engine if engine is not None and engine.dialect.name == "postgresql" else None
+        self._file = _sqlite_file(engine)  # SQLite: the file whose data_version is watched
+        self._watch: sqlite3.Connection | None = None
+        self._inherited: sqlite3.Connection | None = None
+        self._version: int | None = None
         self._lock = threading.Lock()
         self._values: dict[Topic, dict[Hashable, object]] = {}
         self._generations: dict[Topic, int] = {}
@@ -71,8 +86,8 @@ class ListenCache:
         self._stop = threading.Event()
         self._wake_w = -1
         self.thread: threading.Thread | None = None
-        if self._engine is not None:
-            event.listen(self._engine, "engine_disposed", lambda _engine: self.stop())
+        if self._engine is not None or self._file is not None:
+            event.listen(engine, "engine_disposed", lambda _engine: self.stop())
 
     @property
     def listening(self) -> bool:
@@ -126,11 +141,14 @@ class ListenCache:
         else:
             self.forget(topic)
 
-    # -- the listening thread --------------------------------------------------------------
+    # -- when memory may answer ---------------------------------------------------------------
 
     def _ready(self) -> bool:
-        """Listening in this process; the first call in a process starts the thread (a
+        """Whether memory may answer in this process. SQLite: nothing committed since it was
+        filled. PostgreSQL: listening; the first call in a process starts the thread (a
         forked child has none of its parent's: it starts its own)."""
+        if self._file is not None:
+            return self._unchanged_file()
         if self._engine is None:
             return False
         if self._pid != os.getpid():
@@ -150,11 +168,61 @@ class ListenCache:
 
     def stop(self) -> None:
         """The engine is disposed (or the process ends): stop listening, forget everything."""
+        if self._file is not None:
+            self._stop_watching()
+            return
         if self._pid != os.getpid() or self._stop.is_set():
             return
         self._stop.set()
         self._forget_all(False)
         os.close(self._wake_w)  # the thread's select sees the pipe end: it stops at once
+
+    # -- SQLite: the file's data_version ----------------------------------------------------
+
+    def _unchanged_file(self) -> bool:
+        """Ask the watching connection (this process's own, opened at its first read) whether
+        anyone committed since memory was filled; if so forget it all. False while the
+        file cannot be asked: reads go to the database then."""
+        with self._lock:
+            if self._stop.is_set():
+                return False
+            if self._pid != os.getpid():  # a forked child gets a connection of its own
+                # The parent's stays referenced, never closed here: SQLite's connections
+                # are not to be used across a fork, closing included.
+                self._inherited, self._watch = self._watch, None
+                self._pid, self._version = os.getpid(), None
+            try:
+                if self._watch is None:
+                    # Autocommit: no read transaction stays open to pin an old snapshot.
+                    self._watch = sqlite3.connect(self._file, isolation_level=None,
+                                                  check_same_thread=False)
+                version = self._watch.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.Error as error:
+                if self._listening:  # said once, not on every read while it lasts
+                    log.warning("cache: cannot ask %s for its data version (%s); reads go to "
+                                "the database", self._file, error)
+                version = None
+            if version is None or version != self._version:
+                self._values.clear()
+                self._generations.clear()
+                self._epoch += 1
+                self._version = version
+            self._listening = version is not None
+            return self._listening
+
+    def _stop_watching(self) -> None:
+        with self._lock:
+            self._stop.set()
+            self._values.clear()
+            self._epoch += 1
+            self._listening = False
+            if self._watch is not None and self._pid == os.getpid():
+                self._watch.close()
+            elif self._watch is not None:  # a forked child's inheritance: kept, not closed
+                self._inherited = self._watch
+            self._watch = None
+
+    # -- PostgreSQL: the listening thread ----------------------------------------------------
 
     def _run(self, stop: threading.Event, wake: int) -> None:
         retrying = Retrying(retry=retry_if_not_exception_type(_Stopped),
@@ -201,6 +269,14 @@ class ListenCache:
 
 
 _MISSING = object()
+
+
+def _sqlite_file(engine: Engine | None) -> str | None:
+    """The database file of an SQLite engine; None for another database or one in memory."""
+    if engine is None or engine.dialect.name != "sqlite":
+        return None
+    path = sqlite_path(engine.url.render_as_string(hide_password=False))
+    return str(path) if path is not None else None
 
 
 def _tell_lost(state) -> None:
