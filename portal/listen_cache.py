@@ -212,14 +212,17 @@ class ListenCache:
 
     def _stop_watching(self) -> None:
         with self._lock:
+            if self._pid != os.getpid():
+                # Not this process's to stop: a forked child drops its parent's pooled
+                # connections (gunicorn's post_fork disposes the engine) and then watches
+                # with a connection of its own.
+                return
             self._stop.set()
             self._values.clear()
             self._epoch += 1
             self._listening = False
-            if self._watch is not None and self._pid == os.getpid():
+            if self._watch is not None:
                 self._watch.close()
-            elif self._watch is not None:  # a forked child's inheritance: kept, not closed
-                self._inherited = self._watch
             self._watch = None
 
     # -- PostgreSQL: the listening thread ----------------------------------------------------

@@ -89,16 +89,22 @@ def test_disposing_the_engine_stops_watching(engine, cache):
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
 def test_a_forked_child_asks_a_connection_of_its_own(engine, cache):
-    """gunicorn forks its workers after the app is made: each must watch with its own
-    connection (SQLite's are not to cross a fork) and start from empty memory."""
+    """gunicorn forks its workers after the app is made, and each drops the parent's pooled
+    connections (deploy/gunicorn.conf.py: dispose(close=False)). That must not stop the
+    child's cache: it watches with a connection of its own (SQLite's are not to cross a
+    fork) and starts from empty memory."""
     remember(cache, ("u", 1))
     parent_watch = cache._watch
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: report, then leave without running the parent's cleanup
         try:
+            engine.dispose(close=False)
             child_kept = kept(cache, ("u", 1))
-            ok = not child_kept and cache._watch is not parent_watch and kept(cache, ("u", 1))
+            ok = (not child_kept and cache._watch is not parent_watch and kept(cache, ("u", 1))
+                  and cache.listening)
+            run_sql(engine, "INSERT INTO t VALUES (4)")
+            ok = ok and not kept(cache, ("u", 1))
             os.write(write, b"1" if ok else b"0")
         finally:
             os._exit(0)
@@ -107,7 +113,8 @@ def test_a_forked_child_asks_a_connection_of_its_own(engine, cache):
     os.waitpid(pid, 0)
     os.close(read)
     assert answer == b"1"
-    assert kept(cache, ("u", 1)) and cache._watch is parent_watch
+    # The child's commit is the parent's news too.
+    assert not kept(cache, ("u", 1)) and cache._watch is parent_watch and kept(cache, ("u", 1))
 
 
 def test_a_session_ended_elsewhere_ends_here_at_once(app):
