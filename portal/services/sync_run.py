@@ -38,7 +38,14 @@ from . import accounts as accounts_svc
 from . import balances, call_budget, ledger_stats, sync_queue, webhooks
 from .connections import access_token, mark_reauth
 from .cutover.apply import apply_api_page
-from .statements import bank_row_values, days_with_rows, has_aliases, insert_values
+from .statements import (
+    bank_row_values,
+    days_with_rows,
+    has_aliases,
+    insert_values,
+    ready_inserts,
+    run_inserts,
+)
 from .sync_window import fetch_window, missing_range
 
 log = logging.getLogger(__name__)
@@ -295,9 +302,10 @@ def _fetch_pages(session: Session, ctx: SyncContext, run: SyncRun, account: Acco
     # (a look per page also flushed the run's counters each time).
     aliases = None if account.cutover_date else has_aliases(session, account.id)
     # What the fetching thread needs to prepare a page's insert: plain values, never the
-    # session or its objects (those belong to this thread).
+    # session or its objects (those belong to this thread). With no alias to leave out, it
+    # makes the INSERTs themselves too.
     into = None if account.cutover_date else (session.get_bind().dialect.name, account.office_id,
-                                              account.id)
+                                              account.id, not aliases)
     pages = client.transaction_pages(token, remote_id, run.date_from, run.date_to,
                                      cursor=run.resume_cursor)
     try:
@@ -306,7 +314,8 @@ def _fetch_pages(session: Session, ctx: SyncContext, run: SyncRun, account: Acco
                 if values is None:
                     added = apply_api_page(session, account, rows)
                 else:
-                    stored = insert_values(session, account.id, values, aliases=aliases)
+                    stored = (insert_values(session, account.id, values, aliases=aliases)
+                              if aliases else run_inserts(session, values))
                     ledger_stats.by_day(stored, into=_stats_due(session))
                     added = stored.added
                     since_stats += added
@@ -333,17 +342,21 @@ def _fetch_pages(session: Session, ctx: SyncContext, run: SyncRun, account: Acco
 
 def _prepared(pages: Iterator[TransactionPage], run_id: int, into: tuple | None) -> Iterator:
     """Each page with, where `into` is None (a cutover compares rows first), its rows, else
-    their insert values (statements.bank_row_values(*into, run_id, lines)). Run on the
-    fetching thread, so a page is made ready to store while the page before is being stored."""
+    their insert values (statements.bank_row_values(*into[:3], run_id, lines)), made into
+    the INSERTs themselves where `into[3]` says no alias is to be left out (ready_inserts).
+    Run on the fetching thread, so a page is made ready to store while the page before is
+    being stored."""
     try:
         for page in pages:
             if into is None:
                 yield page, [_row(t, run_id) for t in page.transactions], None
-            else:
-                yield page, None, bank_row_values(*into, run_id, (
-                    (t.item_key, t.transaction_date, t.value_date, minor_units(t.amount, t.currency),
-                     t.remarks, None if t.balance_after is None
-                     else minor_units(t.balance_after, t.currency)) for t in page.transactions))
+                continue
+            dialect, office_id, account_id, ready = into
+            values = bank_row_values(dialect, office_id, account_id, run_id, (
+                (t.item_key, t.transaction_date, t.value_date, minor_units(t.amount, t.currency),
+                 t.remarks, None if t.balance_after is None
+                 else minor_units(t.balance_after, t.currency)) for t in page.transactions))
+            yield page, None, ready_inserts(dialect, values) if ready else values
     finally:
         pages.close()
 

@@ -1,5 +1,5 @@
-"""A sync's pages through the real sandbox bank: each page is made ready to store (rows and
-insert values) on the thread that fetched it, the database is written on the run's own
+"""A sync's pages through the real sandbox bank: each page is made ready to store (rows,
+insert values, the INSERTs themselves) on the thread that fetched it, the database is written on the run's own
 thread, and what ends up stored is the bank's ledger with its kept figures right."""
 import sqlite3
 import threading
@@ -13,7 +13,7 @@ from tests.support.ledger_checks import assert_kept_equals_recomputed
 
 def test_pages_are_prepared_on_the_fetching_thread_and_stored_on_the_runs(live_portal, db, sandbox,
                                                                           monkeypatch):
-    threads = {"prepared": [], "stored": []}
+    threads = {"prepared": [], "made": [], "stored": []}
 
     def spy(kind, real):
         def call(*args, **kwargs):
@@ -22,7 +22,8 @@ def test_pages_are_prepared_on_the_fetching_thread_and_stored_on_the_runs(live_p
         return call
 
     monkeypatch.setattr(sync_run, "bank_row_values", spy("prepared", statements.bank_row_values))
-    monkeypatch.setattr(sync_run, "insert_values", spy("stored", statements.insert_values))
+    monkeypatch.setattr(sync_run, "ready_inserts", spy("made", statements.ready_inserts))
+    monkeypatch.setattr(sync_run, "run_inserts", spy("stored", statements.run_inserts))
     user = PortalUser(live_portal).signup()
     account_id, remote = link_first(user, sandbox, db)
     sandbox.admin("POST", f"/banks/0001/_sandbox/accounts/{remote.remote_id}/transactions",
@@ -30,8 +31,11 @@ def test_pages_are_prepared_on_the_fetching_thread_and_stored_on_the_runs(live_p
     user.sync(account_id)
     assert user.wait_state(account_id, "done", "failed") == "done"
 
-    assert threads["prepared"] and len(threads["prepared"]) == len(threads["stored"])
-    assert all(name.startswith("sync-run-") and name.endswith("-pages") for name in threads["prepared"])
+    # The values and the INSERTs of each page (no alias to leave out) are made where it was
+    # fetched; only sending them happens on the run's thread.
+    assert threads["prepared"] and len(threads["prepared"]) == len(threads["made"]) == len(threads["stored"])
+    assert all(name.startswith("sync-run-") and name.endswith("-pages")
+               for name in threads["prepared"] + threads["made"])
     assert not any(name.endswith("-pages") for name in threads["stored"])
     assert ledger(db, account_id) == truth(sandbox, "0001", remote.remote_id,
                                            first_window_start(db, account_id))
