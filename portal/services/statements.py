@@ -83,6 +83,8 @@ def ready_inserts(dialect: str, values: list[tuple]) -> list[Ready]:
     sync makes them on the thread that fetched the page, while the page before is stored
     (building the SQL and the kept figures' rows was a fifth of the storing thread's work).
     Each row's place in the order rows go in is taken here, in the order they will."""
+    if not values:  # a page with nothing on it (a repeat sync's, often): no INSERT at all
+        return []
     return [Ready(len(chunk), statement,
                   [(next(_ORDER), as_date(v[2]), v[4], v[7], _SIDE_OF[v[10]]) for v in chunk])
             for chunk, statement in _insert_sql(dialect, values)]

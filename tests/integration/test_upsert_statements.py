@@ -8,7 +8,13 @@ from sqlmodel import Session, select
 from portal.models import Account, Office, Statement, StatementAlias
 from portal.models.vocabulary import StatementSource
 from portal.services import ledger_stats
-from portal.services.statements import bank_row_values, row_values, upsert_statements
+from portal.services.statements import (
+    bank_row_values,
+    ready_inserts,
+    row_values,
+    run_inserts,
+    upsert_statements,
+)
 from tests.support.postgres import migrated_engine, server_answers
 
 
@@ -137,3 +143,34 @@ def test_a_bank_pages_values_are_those_of_its_rows_as_dicts(dialect):
     assert [v[:14] for v in ours] == [v[:14] for v in row_values(dialect, 1, 2, dicts)]
     assert [v[11] for v in ours] == ["api:k1", "api:k2", "api:k3"]
     assert type(ours[0][14]) is (str if dialect == "sqlite" else datetime)
+
+
+def test_inserts_made_ready_elsewhere_store_what_upsert_would(engine):
+    """A sync makes a page's INSERTs on its fetching thread (ready_inserts) and sends them on
+    its own (run_inserts): the rows go in once, the kept figures' rows are those of the rows
+    that went in, in order; a page taken in part is unsure of its days; an empty page (a
+    repeat sync's, often) makes no INSERT on either database."""
+    (account_id,) = _accounts(engine)[:1]
+    dialect = engine.dialect.name
+    lines = [("k1", date(2024, 4, 1), None, 1000, "振込", 5000),
+             ("k2", date(2024, 4, 2), None, -300, "ｶｰﾄﾞ", 4700)]
+    with Session(engine) as s:
+        office_id = s.get(Account, account_id).office_id
+    values = bank_row_values(dialect, office_id, account_id, None, lines)
+    assert ready_inserts(dialect, []) == []
+    with Session(engine) as s:
+        assert run_inserts(s, ready_inserts(dialect, [])) == (0, [], set())
+        stored = run_inserts(s, ready_inserts(dialect, values))
+        s.commit()
+    assert stored.added == 2 and stored.unsure == set()
+    assert [(day, amount, balance) for _order, day, amount, balance, _side in stored.rows] == [
+        (date(2024, 4, 1), 1000, 5000), (date(2024, 4, 2), -300, 4700)]
+    assert stored.rows[0][0] < stored.rows[1][0]  # the order they went in
+    more = bank_row_values(dialect, office_id, account_id, None,
+                           [*lines, ("k3", date(2024, 4, 3), None, 5, "利息", 4705)])
+    with Session(engine) as s:
+        again = run_inserts(s, ready_inserts(dialect, more))
+        s.commit()
+    assert (again.added, again.rows) == (1, [])
+    assert again.unsure == {date(2024, 4, 1), date(2024, 4, 2), date(2024, 4, 3)}
+    assert keys(engine, account_id) == ["api:k1", "api:k2", "api:k3"]
