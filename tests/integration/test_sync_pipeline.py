@@ -3,12 +3,24 @@ insert values, the INSERTs themselves) on the thread that fetched it, the databa
 thread, and what ends up stored is the bank's ledger with its kept figures right."""
 import sqlite3
 import threading
+from contextlib import ExitStack
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import Session
 
 from portal.banks.client import BankClient
+from portal.dates import today_jst
+from portal.models import Account
 from portal.services import statements, sync_run
+from sandbox_bank.data import seed as seed_data
+from sandbox_bank.profiles import default_profiles
 from tests.integration.lifetime_helpers import first_window_start, last_run, ledger, link_first, truth
 from tests.support.flows import PortalUser, wait_for
 from tests.support.ledger_checks import assert_kept_equals_recomputed
+from tests.support.live_portal import serve_portal
+from tests.support.postgres import fresh_database, server_answers
+from tests.support.sandbox_server import start_sandbox
 
 
 def test_pages_are_prepared_on_the_fetching_thread_and_stored_on_the_runs(live_portal, db, sandbox,
@@ -118,3 +130,41 @@ def test_a_run_whose_last_commit_fails_is_taken_over_and_ends_once(live_portal, 
         assert stored == truth(sandbox, "0001", remote.remote_id, first_window_start(db, account_id))
         assert s.get(Account, account_id).statement_count == len(stored)
         assert_kept_equals_recomputed(s, account_id)
+
+
+def _seed_with_an_old_statement_only(today: date) -> int:
+    """A volume seed whose one account's one statement is older than any repeat sync's
+    window (the sandbox builds the same statements from the same seed and day)."""
+    spec = seed_data.volume_users(1, 1, 1)[0]
+    profile = default_profiles()["0001"]
+    return next(seed for seed in range(1, 1000)
+                if seed_data.build_accounts(profile, spec, seed, today)[0].statements[0].date
+                < today - timedelta(days=30))
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=[
+    pytest.mark.postgres, pytest.mark.skipif(not server_answers(), reason="no PostgreSQL server answers")])])
+def test_a_repeat_sync_whose_window_holds_nothing_ends_done(tmp_path, database):
+    """A repeat sync of an account with nothing new in its overlap window gets an empty page
+    from the bank (every quiet account, every day): it stores nothing and ends done."""
+    today = today_jst()
+    volume = {"users": 1, "accounts": 1, "statements": 1, "banks": ["0001"],
+              "seed": _seed_with_an_old_statement_only(today)}
+    with ExitStack() as stack:
+        sandbox = stack.enter_context(start_sandbox(tmp_path / "bank", config={"VOLUME": volume}))
+        settings = {} if database == "sqlite" else {"DATABASE_URL": stack.enter_context(fresh_database())}
+        portal = stack.enter_context(serve_portal(tmp_path, sandbox, **settings))
+        db = lambda: Session(portal.app.extensions["db_engine"])  # noqa: E731
+        user = PortalUser(portal).signup()
+        account_id = user.register("0001")
+        assert user.consent(account_id, login="vol00001").status_code == 303
+        user.sync(account_id)
+        assert user.wait_state(account_id, "done", "failed") == "done"
+        assert last_run(db, account_id).added == 1
+        user.sync(account_id)
+        assert user.wait_state(account_id, "done", "failed") == "done"
+        run = last_run(db, account_id)
+        assert (run.state, run.fetched, run.added, run.error_code) == ("done", 0, 0, None)
+        with db() as s:
+            assert s.get(Account, account_id).statement_count == 1
+            assert_kept_equals_recomputed(s, account_id)
