@@ -167,26 +167,24 @@ def _all_written(session: Session, account_id: int, chunk: list[date], written: 
     return {day for day in known if counts.get(day) == len(written[day])}
 
 
+def _day_figures(day: date, rows: list[tuple]) -> tuple[tuple[DaySummary, DaySides], list[DayBreak]]:
+    """A day's kept figures and inner breaks from its rows in ledger order (id order within
+    the day), each (order or date, amount, balance_after, side): a writer's own rows and the
+    rows read back alike."""
+    summary, inner = summarise(day, [(r[1], r[2]) for r in rows])
+    return (summary, tally([(r[1], r[3]) for r in rows])), inner
+
+
 def _recompute_days(session: Session, account_id: int, office_id: int, chunk: list[date],
                     written: Written) -> None:
     own = _all_written(session, account_id, chunk, written)
     stale = [d for d in chunk if d not in own]
     rows = _by_days(session, _DAY_ROWS, account_id, stale) if stale else []
-    summaries, breaks = [], []
-    for day in own:  # in the order they went in: id order, ledger order within a day
-        mine = sorted(written[day])
-        summary, inner = summarise(day, [(a, b) for _, a, b, _ in mine])
-        summaries.append((summary, tally([(r[1], r[3]) for r in mine])))
-        breaks.extend(inner)
-    i = 0
-    while i < len(rows):
-        j = i
-        while j < len(rows) and rows[j][0] == rows[i][0]:
-            j += 1
-        summary, inner = summarise(as_date(rows[i][0]), [(r[1], r[2]) for r in rows[i:j]])
-        summaries.append((summary, tally([(r[1], r[3]) for r in rows[i:j]])))
-        breaks.extend(inner)
-        i = j
+    figures = [_day_figures(day, sorted(written[day])) for day in own]  # in the order they went in
+    figures += [_day_figures(as_date(day), list(day_rows))
+                for day, day_rows in groupby(rows, key=itemgetter(0))]
+    summaries = [days for days, _inner in figures]
+    breaks = [b for _days, inner in figures for b in inner]
     _by_days(session, _DELETE_DAYS, account_id, chunk)
     _by_days(session, _DELETE_BREAKS, account_id, chunk)
     if summaries:
@@ -323,4 +321,3 @@ def kept(session: Session, account_id: int) -> tuple[list[DaySummary], list[DayB
 def kept_sides(session: Session, account_id: int) -> dict[date, DaySides]:
     """Each kept day's sides as stored (tests compare)."""
     return {day: sides for day, _rows, _sum, sides in sides_between(session, account_id, date.min, date.max)}
-

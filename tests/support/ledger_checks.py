@@ -33,5 +33,3 @@ def assert_kept_equals_recomputed(s: Session, account_id: int) -> None:
     account = s.get(Account, account_id)
     assert statements.balance_breaks(s, account, limit=3) == check_balance_chain(rows)[:3]
     assert statements.totals(s, account_id) == (len(rows), sum(r[1] for r in rows))
-
-
