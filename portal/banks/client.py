@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from functools import partial
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -22,6 +23,8 @@ from .adapters.responses import decode_json, error_for, header, parse_retry_afte
 from .errors import BadBankResponse, BankApiError, BankConnectionError
 from .retry_policy import retrying
 from .types import BalanceInfo, HttpRequest, RemoteAccountInfo, TransactionPage
+
+T = TypeVar("T")
 
 
 def shared_http(timeout: float, connections: int) -> httpx.Client:
@@ -63,20 +66,20 @@ class BankClient:
     def list_accounts(self, token: str) -> list[RemoteAccountInfo]:
         build = partial(self._adapter.accounts_request, self.api_base, token, self.client_id)
         with self._session() as http:
-            return self._call(http, token, build, self._adapter.parse_accounts)
+            return self._call(http, token, build, _decoded(self._adapter.parse_accounts))
 
     def balances(self, token: str, remote_id: str | None = None) -> list[BalanceInfo]:
         build = partial(self._adapter.balances_request, self.api_base, token, self.client_id,
                         remote_id)
         with self._session() as http:
-            found = self._call(http, token, build, self._adapter.parse_balances)
+            found = self._call(http, token, build, _decoded(self._adapter.parse_balances))
         # Some dialects list every account's balance; answer only what was asked for.
         return [b for b in found if remote_id is None or b.remote_id == remote_id]
 
     def transaction_pages(self, token: str, remote_id: str, date_from: date, date_to: date,
                           cursor: str | None = None) -> Iterator[TransactionPage]:
         """Pages oldest first, fetched one at a time as the caller consumes them."""
-        parse = partial(self._adapter.parse_transactions, remote_id=remote_id)
+        parse = partial(self._adapter.transactions_from_body, remote_id=remote_id)
         seen: set[str] = set()
         with self._session() as http:
             while True:
@@ -103,7 +106,8 @@ class BankClient:
             yield http
 
     def _call(self, http: httpx.Client, token: str, build: Callable[[], HttpRequest],
-              parse: Callable):
+              parse: Callable[[bytes], T]) -> T:
+        """The answer to `build`'s request, read from its body by `parse`, with retries."""
         first = build()
         unsent = [first]
         label = f"{first.method} {urlsplit(first.url).path}"  # logged on retry; no query
@@ -112,7 +116,7 @@ class BankClient:
             # Rebuilt per retry: a dialect may want a fresh sequence number per request.
             request = unsent.pop() if unsent else build()
             try:
-                return parse(decode_json(self._send(http, request)))
+                return parse(self._send(http, request))
             except BankApiError as exc:
                 _scrub(exc, token)
                 raise
@@ -134,6 +138,11 @@ class BankClient:
             raise self._adapter.error_from_response(
                 response.status_code, response.headers, response.content)
         return response.content
+
+
+def _decoded(parse: Callable[[object], T]) -> Callable[[bytes], T]:
+    """A dialect's parser of decoded JSON, as a reader of the body."""
+    return lambda body: parse(decode_json(body))
 
 
 def _scrub(exc: BankApiError, token: str) -> None:

@@ -7,9 +7,12 @@ Every dialect module offers the same functions, so the client picks one by diale
 from collections.abc import Mapping
 from datetime import date, datetime
 
+import msgspec
+
 from ..types import BalanceInfo, HttpRequest, RemoteAccountInfo, TransactionInfo, TransactionPage
 from . import fields as f
-from .responses import as_text, error_fields, error_for, header, parse_retry_after
+from . import plain_pages
+from .responses import as_text, decode_json, error_fields, error_for, header, parse_retry_after
 
 API_PATH = "/personal/v1/accounts"
 SIGN_BY_TYPE = {"1": 1, "2": -1}  # transactionType: "1" 入金 (deposit), "2" 出金 (withdrawal)
@@ -90,6 +93,54 @@ def parse_transactions(data, remote_id: str) -> TransactionPage:
         if not cursor:
             raise f.bad("response.nextItemKey", "missing while hasNext is true")
     return TransactionPage(page, cursor)
+
+
+class _Line(msgspec.Struct, gc=False):
+    """A statement line in its usual form (plain_pages)."""
+    itemKey: str
+    transactionDate: date
+    transactionType: str
+    amount: str
+    valueDate: date | None = None
+    remarks: str = ""
+    balance: str | None = None
+
+
+class _Page(msgspec.Struct, gc=False):
+    transactions: list[_Line]
+    accountId: str | None = None
+    currencyCode: str | None = None
+    hasNext: bool | None = None
+    nextItemKey: str | None = None
+
+
+_PAGE = msgspec.json.Decoder(_Page)
+
+
+def transactions_from_body(body: bytes, remote_id: str) -> TransactionPage:
+    """parse_transactions(decode_json(body), remote_id), a page in the usual form decoded
+    in one pass (plain_pages): a third of the time."""
+    page = _plain_page(body, remote_id)
+    return page if page is not None else parse_transactions(decode_json(body), remote_id)
+
+
+def _plain_page(body: bytes, remote_id: str) -> TransactionPage | None:
+    page = plain_pages.decode(_PAGE, body)
+    if page is None or page.accountId not in (None, remote_id):
+        return None
+    cursor = page.nextItemKey if page.hasNext else None
+    if page.hasNext and not cursor:
+        return None
+    currency = "JPY" if page.currencyCode is None else page.currencyCode
+    rows = []
+    for r in page.transactions:
+        row = plain_pages.line(r.itemKey, r.transactionDate, r.valueDate,
+                               SIGN_BY_TYPE.get(r.transactionType), r.amount, r.remarks,
+                               r.balance, currency)
+        if row is None:
+            return None
+        rows.append(row)
+    return TransactionPage(tuple(rows), cursor)
 
 
 def _transaction(row: dict, where: str, currency: str) -> TransactionInfo:

@@ -15,10 +15,13 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from urllib.parse import quote
 
+import msgspec
+
 from ...dates import JST
 from ..types import BalanceInfo, HttpRequest, RemoteAccountInfo, TransactionInfo, TransactionPage
 from . import fields as f
-from .responses import as_text, error_fields, error_for, header, parse_retry_after
+from . import plain_pages
+from .responses import as_text, decode_json, error_fields, error_for, header, parse_retry_after
 
 API_PATH = "/btmu/retail/v2/me/accounts"
 SIGN_BY_DEBIT_CREDIT = {"1": 1, "2": -1}
@@ -121,6 +124,62 @@ def parse_transactions(data, remote_id: str) -> TransactionPage:
         if not cursor:
             raise f.bad("response.nextKeyword", 'missing while nextFlag is "1"')
     return TransactionPage(page, cursor)
+
+
+class _Line(msgspec.Struct, gc=False):
+    """A statement line in its usual form (plain_pages)."""
+    transactionId: str
+    settlementDate: date
+    debitCreditTypeCode: str
+    amount: str
+    valueDate: date | None = None
+    remarks: str = ""
+    balance: str | None = None
+
+
+class _Info(msgspec.Struct, gc=False):
+    accountId: str | None = None
+    currencyCode: str | None = None
+
+
+class _Page(msgspec.Struct, gc=False):
+    transactions: list[_Line]
+    accountInfo: _Info | None = None
+    nextFlag: str | None = None
+    nextKeyword: str | None = None
+
+
+_PAGE = msgspec.json.Decoder(_Page)
+_NEXT = {None: False, "0": False, "1": True}  # nextFlag as banks send it; else read by f.flag
+
+
+def transactions_from_body(body: bytes, remote_id: str) -> TransactionPage:
+    """parse_transactions(decode_json(body), remote_id), a page in the usual form decoded
+    in one pass (plain_pages): a third of the time."""
+    page = _plain_page(body, remote_id)
+    return page if page is not None else parse_transactions(decode_json(body), remote_id)
+
+
+def _plain_page(body: bytes, remote_id: str) -> TransactionPage | None:
+    page = plain_pages.decode(_PAGE, body)
+    if page is None or page.nextFlag not in _NEXT:
+        return None
+    info = page.accountInfo or _Info()
+    if info.accountId not in (None, remote_id):
+        return None
+    cursor = page.nextKeyword if _NEXT[page.nextFlag] else None
+    if _NEXT[page.nextFlag] and not cursor:
+        return None
+    currency = "JPY" if info.currencyCode is None else info.currencyCode
+    rows = []
+    for r in page.transactions:
+        row = plain_pages.line(r.transactionId, r.settlementDate, r.valueDate,
+                               SIGN_BY_DEBIT_CREDIT.get(r.debitCreditTypeCode), r.amount,
+                               r.remarks, r.balance, currency)
+        if row is None:
+            return None
+        rows.append(row)
+    return TransactionPage(tuple(rows), cursor)
 
 
 def _transaction(row: dict, where: str, currency: str) -> TransactionInfo:
