@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from . import gc_tuning
 from .banks.rate_gate import make_rate_gate
 from .db import session_scope
 from .leader import Leadership
@@ -37,6 +38,9 @@ def background_mode(config) -> str:
 
 
 def sync_context(app: Flask, threads: int | None = None) -> sync_run.SyncContext:
+    """What this process's sync threads share; the process is one that runs syncs from now
+    on, so its garbage is collected as suits them (gc_tuning)."""
+    gc_tuning.for_syncs()
     engine, registry = app.extensions["db_engine"], app.extensions["bank_registry"]
     return sync_run.SyncContext(
         registry=registry, cipher=app.extensions["token_cipher"],
