@@ -12,7 +12,7 @@ import msgspec
 from ..types import BalanceInfo, HttpRequest, RemoteAccountInfo, TransactionInfo, TransactionPage
 from . import fields as f
 from . import plain_pages
-from .responses import as_text, decode_json, error_fields, error_for, header, parse_retry_after
+from .responses import as_text, error_fields, error_for, header, parse_retry_after
 
 API_PATH = "/personal/v1/accounts"
 SIGN_BY_TYPE = {"1": 1, "2": -1}  # transactionType: "1" 入金 (deposit), "2" 出金 (withdrawal)
@@ -95,15 +95,9 @@ def parse_transactions(data, remote_id: str) -> TransactionPage:
     return TransactionPage(page, cursor)
 
 
-class _Line(msgspec.Struct, gc=False):
-    """A statement line in its usual form (plain_pages)."""
-    itemKey: str
-    transactionDate: date
-    transactionType: str
-    amount: str
-    valueDate: date | None = None
-    remarks: str = ""
-    balance: str | None = None
+_Line = plain_pages.line_struct(
+    "_Line", item_key="itemKey", day="transactionDate", kind="transactionType", amount="amount",
+    value_day="valueDate", remarks="remarks", balance="balance")
 
 
 class _Page(msgspec.Struct, gc=False):
@@ -118,10 +112,9 @@ _PAGE = msgspec.json.Decoder(_Page)
 
 
 def transactions_from_body(body: bytes, remote_id: str) -> TransactionPage:
-    """parse_transactions(decode_json(body), remote_id), a page in the usual form decoded
-    in one pass (plain_pages): a third of the time."""
-    page = _plain_page(body, remote_id)
-    return page if page is not None else parse_transactions(decode_json(body), remote_id)
+    """parse_transactions(decode_json(body), remote_id), a page in the usual form read in
+    one pass (plain_pages): a third of the time."""
+    return plain_pages.read(body, remote_id, _plain_page, parse_transactions)
 
 
 def _plain_page(body: bytes, remote_id: str) -> TransactionPage | None:
@@ -132,15 +125,8 @@ def _plain_page(body: bytes, remote_id: str) -> TransactionPage | None:
     if page.hasNext and not cursor:
         return None
     currency = "JPY" if page.currencyCode is None else page.currencyCode
-    rows = []
-    for r in page.transactions:
-        row = plain_pages.line(r.itemKey, r.transactionDate, r.valueDate,
-                               SIGN_BY_TYPE.get(r.transactionType), r.amount, r.remarks,
-                               r.balance, currency)
-        if row is None:
-            return None
-        rows.append(row)
-    return TransactionPage(tuple(rows), cursor)
+    rows = plain_pages.lines(page.transactions, SIGN_BY_TYPE, currency)
+    return None if rows is None else TransactionPage(rows, cursor)
 
 
 def _transaction(row: dict, where: str, currency: str) -> TransactionInfo:

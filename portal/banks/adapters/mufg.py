@@ -21,7 +21,7 @@ from ...dates import JST
 from ..types import BalanceInfo, HttpRequest, RemoteAccountInfo, TransactionInfo, TransactionPage
 from . import fields as f
 from . import plain_pages
-from .responses import as_text, decode_json, error_fields, error_for, header, parse_retry_after
+from .responses import as_text, error_fields, error_for, header, parse_retry_after
 
 API_PATH = "/btmu/retail/v2/me/accounts"
 SIGN_BY_DEBIT_CREDIT = {"1": 1, "2": -1}
@@ -126,15 +126,9 @@ def parse_transactions(data, remote_id: str) -> TransactionPage:
     return TransactionPage(page, cursor)
 
 
-class _Line(msgspec.Struct, gc=False):
-    """A statement line in its usual form (plain_pages)."""
-    transactionId: str
-    settlementDate: date
-    debitCreditTypeCode: str
-    amount: str
-    valueDate: date | None = None
-    remarks: str = ""
-    balance: str | None = None
+_Line = plain_pages.line_struct(
+    "_Line", item_key="transactionId", day="settlementDate", kind="debitCreditTypeCode",
+    amount="amount", value_day="valueDate", remarks="remarks", balance="balance")
 
 
 class _Info(msgspec.Struct, gc=False):
@@ -154,10 +148,9 @@ _NEXT = {None: False, "0": False, "1": True}  # nextFlag as banks send it; else 
 
 
 def transactions_from_body(body: bytes, remote_id: str) -> TransactionPage:
-    """parse_transactions(decode_json(body), remote_id), a page in the usual form decoded
-    in one pass (plain_pages): a third of the time."""
-    page = _plain_page(body, remote_id)
-    return page if page is not None else parse_transactions(decode_json(body), remote_id)
+    """parse_transactions(decode_json(body), remote_id), a page in the usual form read in
+    one pass (plain_pages): a third of the time."""
+    return plain_pages.read(body, remote_id, _plain_page, parse_transactions)
 
 
 def _plain_page(body: bytes, remote_id: str) -> TransactionPage | None:
@@ -171,15 +164,8 @@ def _plain_page(body: bytes, remote_id: str) -> TransactionPage | None:
     if _NEXT[page.nextFlag] and not cursor:
         return None
     currency = "JPY" if info.currencyCode is None else info.currencyCode
-    rows = []
-    for r in page.transactions:
-        row = plain_pages.line(r.transactionId, r.settlementDate, r.valueDate,
-                               SIGN_BY_DEBIT_CREDIT.get(r.debitCreditTypeCode), r.amount,
-                               r.remarks, r.balance, currency)
-        if row is None:
-            return None
-        rows.append(row)
-    return TransactionPage(tuple(rows), cursor)
+    rows = plain_pages.lines(page.transactions, SIGN_BY_DEBIT_CREDIT, currency)
+    return None if rows is None else TransactionPage(rows, cursor)
 
 
 def _transaction(row: dict, where: str, currency: str) -> TransactionInfo:

@@ -13,8 +13,31 @@ from decimal import Decimal
 
 import msgspec
 
-from ..types import TransactionInfo
+from ..types import TransactionInfo, TransactionPage
 from .fields import MAX_DIGITS
+from .responses import decode_json
+
+
+def line_struct(name: str, **json_names: str) -> type:
+    """A dialect's statement line as a Struct: attributes item_key, day, kind (the code the
+    sign comes from), amount, value_day, remarks and balance, each read from the JSON name
+    given for it; the last three may be left out (or null, but remarks)."""
+    def named(attr, **default):
+        return msgspec.field(name=json_names[attr], **default)
+    return msgspec.defstruct(name, [
+        ("item_key", str, named("item_key")), ("day", date, named("day")),
+        ("kind", str, named("kind")), ("amount", str, named("amount")),
+        ("value_day", date | None, named("value_day", default=None)),
+        ("remarks", str, named("remarks", default="")),
+        ("balance", str | None, named("balance", default=None)),
+    ], gc=False)
+
+
+def read(body: bytes, remote_id: str, plain, checked) -> TransactionPage:
+    """`plain(body, remote_id)`, the page read in one pass, where it is in the usual form;
+    else `checked(decode_json(body), remote_id)`, the dialect's parse_transactions."""
+    page = plain(body, remote_id)
+    return page if page is not None else checked(decode_json(body), remote_id)
 
 
 def decode(decoder: msgspec.json.Decoder, body: bytes):
@@ -38,15 +61,18 @@ def plain_amount(value: str, *, signed: bool = False) -> Decimal | None:
     return None
 
 
-def line(item_key: str, day: date, value_day: date | None, sign: int | None, amount: str,
-         remarks: str, balance: str | None, currency: str) -> TransactionInfo | None:
-    """A statement line as the dialects' _transaction builds it (`sign`: the dialect's
-    reading of its type code, None if unknown), or None where it would not take it as is."""
-    magnitude = plain_amount(amount)
-    if balance is not None:
-        balance = plain_amount(balance, signed=True)
-        if balance is None:
+def lines(rows: list, signs: dict[str, int], currency: str) -> tuple[TransactionInfo, ...] | None:
+    """The page's lines (line_struct) as the dialects' _transaction builds them (`signs`:
+    the sign of each type code), or None where it would not take one as it is."""
+    out = []
+    for r in rows:
+        sign, magnitude, balance = signs.get(r.kind), plain_amount(r.amount), r.balance
+        if balance is not None:
+            balance = plain_amount(balance, signed=True)
+            if balance is None:
+                return None
+        if sign is None or magnitude is None:
             return None
-    if sign is None or magnitude is None:
-        return None
-    return TransactionInfo(item_key, day, value_day, sign * magnitude, remarks, balance, currency)
+        out.append(TransactionInfo(r.item_key, r.day, r.value_day, sign * magnitude, r.remarks,
+                                   balance, currency))
+    return tuple(out)
