@@ -43,8 +43,8 @@ def read(body: bytes, remote_id: str, plain, checked) -> TransactionPage:
 def decode(decoder: msgspec.json.Decoder, body: bytes):
     """The body as the decoder's Struct, or None where it is not in that form."""
     try:
-        # msgspec lets some bytes that are not UTF-8 through inside a string; decode_json
-        # refuses the body (checked by the bytes' own decoder: a tenth of a millisecond).
+        # msgspec skips a key it does not know without checking that its bytes are UTF-8;
+        # decode_json refuses such a body (this check: 0.2 ms for 100 KB of Japanese text).
         body.decode("utf-8")
         return decoder.decode(body)
     except (UnicodeDecodeError, msgspec.MsgspecError):
