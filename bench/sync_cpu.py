@@ -12,13 +12,17 @@ N small accounts (a few statement pages each) at the sandbox bank, synced over r
 2. Throughput: the bank answers every API call after `--latency` seconds (the sandbox's
    `slow` fault); the jobs.SyncDispatcher with SYNC_WORKERS threads syncs every account.
    Accounts/min is compared with the bound latency and concurrency set:
-   threads × 60 / (requests per sync × latency).
+   threads × 60 / (requests per sync × latency), and with the raw limit measured in the
+   same run: as many threads, each sending a repeat sync's bank requests (accounts list,
+   balance, statements of the same window) over one shared httpx.Client and reading them
+   with json.loads, with no database. The bank's own time per answer counts in both.
 
 Prints figures and ratios; asserts nothing about speed.
 
     python bench/sync_cpu.py --accounts 100 [--workers 4] [--latency 0.1] [--database postgresql]
 """
 import argparse
+import json
 import logging
 import math
 import sys
@@ -35,11 +39,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from portal import create_app  # noqa: E402
-from portal.banks.client import BankClient  # noqa: E402
+from portal.banks.adapters import for_dialect  # noqa: E402
+from portal.banks.client import BankClient, shared_http  # noqa: E402
 from portal.jobs import SyncDispatcher, run_pending  # noqa: E402
-from portal.models import Account, BankCallCount, RemoteAccount, SyncRun  # noqa: E402
+from portal.models import (  # noqa: E402
+    Account,
+    BankCallCount,
+    BankConnection,
+    RemoteAccount,
+    SyncRun,
+)
 from portal.models.vocabulary import ACTIVE_SYNC_STATES, SyncTrigger  # noqa: E402
 from portal.services import sync_queue  # noqa: E402
+from portal.services.connections import access_token  # noqa: E402
 from tests.support.flows import PortalUser, wait_for  # noqa: E402
 from tests.support.live_portal import LateApp, LivePortal, bank_connections  # noqa: E402
 from tests.support.portal_config import portal_config  # noqa: E402
@@ -131,6 +143,61 @@ def throughput(app, ids: list[int]) -> float:
     return len(ids) * 60 / elapsed
 
 
+def repeat_requests(app, ids: list[int]) -> list[list]:
+    """Per account, the bank requests its repeat sync sends (the last run's window), with a
+    valid token: read before the raw loop is timed."""
+    engine, registry = app.extensions["db_engine"], app.extensions["bank_registry"]
+    cipher = app.extensions["token_cipher"]
+    found = []
+    with Session(engine) as s:
+        for account_id in ids:
+            account = s.get(Account, account_id)
+            conn = s.get(BankConnection, account.connection_id)
+            remote = s.get(RemoteAccount, account.remote_account_id)
+            run = s.exec(select(SyncRun).where(SyncRun.account_id == account_id)
+                         .order_by(SyncRun.id.desc()).limit(1)).one()
+            bank = registry.get(account.bank_code)
+            adapter, token = for_dialect(bank.dialect), access_token(s, cipher, bank, conn)
+            found.append([
+                adapter.accounts_request(bank.api_base, token, bank.client_id),
+                adapter.balances_request(bank.api_base, token, bank.client_id, remote.remote_id),
+                adapter.transactions_request(bank.api_base, token, bank.client_id,
+                                             remote.remote_id, run.date_from, run.date_to)])
+        s.commit()  # a token refreshed on the way is kept
+    return found
+
+
+def raw_throughput(requests: list[list], threads: int) -> float:
+    """Accounts per minute for the bare loop: `threads` threads, one shared httpx.Client,
+    each taking the next account's requests and reading every answer with json.loads."""
+    pending = list(reversed(requests))
+    lock, failures = threading.Lock(), []
+    http = shared_http(15.0, threads)
+
+    def work() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                mine = pending.pop()
+            for r in mine:
+                response = http.request(r.method, r.url, params=r.params, headers=r.headers)
+                if response.status_code != 200:
+                    failures.append(response.status_code)
+                json.loads(response.content)
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    t0 = time.perf_counter()
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    http.close()
+    assert not failures, f"the raw loop's requests failed: {failures[:5]}"
+    return len(requests) * 60 / elapsed
+
+
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     ap = argparse.ArgumentParser()
@@ -186,10 +253,13 @@ def main() -> None:
         sandbox.admin("POST", f"/banks/{BANK}/_sandbox/faults",
                       json={"mode": "slow", "delay": args.latency}).raise_for_status()
         rate = throughput(app, ids)
+        raw = raw_throughput(repeat_requests(app, ids), args.workers)
         bound = args.workers * 60 / (requests * args.latency)
         print(f"throughput at {args.latency * 1000:.0f} ms latency, {args.workers} threads   "
               f"{rate:6.0f} accounts/min; bound {bound:.0f}/min "
               f"(threads × 60 / (requests × latency)); ratio {rate / bound:.2f}")
+        print(f"raw loop, same requests and threads, no database   {raw:6.0f} accounts/min; "
+              f"ratio ours/raw {rate / raw:.2f}")
 
 
 if __name__ == "__main__":
