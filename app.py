@@ -6,5 +6,9 @@ scale"). TSUNAGU_INSTANCE_DIR names another instance folder (database, uploads) 
 import os
 
 from portal import create_app
+from portal.config import ConfigError
 
-app = create_app(instance_path=os.environ.get("TSUNAGU_INSTANCE_DIR") or None)
+try:
+    app = create_app(instance_path=os.environ.get("TSUNAGU_INSTANCE_DIR") or None)
+except ConfigError as exc:  # one line that says what to set, not a traceback
+    raise SystemExit(f"Tsunagu cannot start: {exc}") from None

@@ -5,9 +5,10 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as default_config
-from . import private_files
+from . import demo_secrets, private_files
 from .banks.registry import BankRegistry
-from .crypto import TokenCipher
+from .config import ConfigError
+from .crypto import TokenCipher, TokenKeyError
 from .db import close_session, make_engine
 from .extensions import csrf
 from .listen_cache import ListenCache
@@ -34,6 +35,8 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     # The instance folder holds the database, uploads and secrets: 0700, its files 0600.
     private_files.close_tree(app.instance_path)
     _finish_config(app)
+    # Checked before the database is touched: a process without keys stops at once.
+    app.extensions["token_cipher"] = _token_cipher(app.config["TOKEN_KEYS"])
 
     if app.config.get("PROXY_FIX"):
         # Behind a reverse proxy: trust one hop's X-Forwarded-* so the OAuth redirect URI and
@@ -53,7 +56,6 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
 
         upgrade(engine)
 
-    app.extensions["token_cipher"] = TokenCipher.from_config(app.config["TOKEN_KEYS"])
     app.extensions["bank_registry"] = _load_registry(app)
 
     csrf.init_app(app)
@@ -96,11 +98,29 @@ def _finish_config(app: Flask) -> None:
         app.config["DATABASE_URL"] = os.environ.get("DATABASE_URL") or (
             "sqlite:///" + str(Path(app.instance_path) / "tsunagu.sqlite")
         )
+    if not app.config.get("SECRET_KEY") and not app.config.get("TOKEN_KEYS"):
+        demo = demo_secrets.read(app.instance_path)
+        if demo is not None:  # a `flask` command beside `make run`: the demo's own keys
+            app.config.update(SECRET_KEY=demo["secret_key"], TOKEN_KEYS=demo["token_keys"])
+            app.logger.warning("SECRET_KEY and TOKEN_KEYS are not set: using the demo's, "
+                               "from %s in the instance folder", demo_secrets.FILE)
+    if app.config.get("SECRET_KEY") in default_config.PLACEHOLDER_SECRET_KEYS:
+        raise ConfigError("SECRET_KEY is the example's placeholder: set TSUNAGU_SECRET_KEY to "
+                          "a long random string of your own")
     if not app.config.get("SECRET_KEY"):
         # A random key still works for one process; sessions end at restart. make run and
         # production deployments set one (README, "Configuration").
         app.config["SECRET_KEY"] = secrets.token_hex(32)
         app.logger.warning("SECRET_KEY is not set: using a random one for this process")
+
+
+def _token_cipher(ring: str | None) -> TokenCipher:
+    try:
+        return TokenCipher.from_config(ring)
+    except TokenKeyError as exc:
+        hint = "" if ring else (": make a key with `flask --app app tokens new-key` and set "
+                                "TSUNAGU_TOKEN_KEYS to it")
+        raise ConfigError(f"{exc}{hint}") from exc
 
 
 def _load_registry(app: Flask) -> BankRegistry:

@@ -1,5 +1,13 @@
 """Default settings. Override with instance/config.py or TSUNAGU_* environment variables."""
 
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unusable: the process stops with this one line (app.py)."""
+
+
+# The SECRET_KEY an earlier deploy/tsunagu.env.example carried: known to all, so refused.
+PLACEHOLDER_SECRET_KEYS = frozenset({"change-me-to-a-long-random-string"})
+
 DEFAULTS = {
     # SQLite in the instance folder unless DATABASE_URL says otherwise (set in create_app).
     "DATABASE_URL": None,

@@ -13,7 +13,6 @@ e-mails and prints them to the console.
 """
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -22,8 +21,7 @@ from pathlib import Path
 import yaml
 from werkzeug.serving import run_simple
 
-from . import private_files
-from .crypto import generate_key
+from . import demo_secrets, private_files
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"  # default; TSUNAGU_INSTANCE_DIR names another folder
@@ -34,18 +32,6 @@ CLIENT_ID = "tsunagu-demo"
 def instance_dir() -> Path:
     configured = os.environ.get("TSUNAGU_INSTANCE_DIR")
     return Path(configured).expanduser().resolve() if configured else INSTANCE
-
-
-def _ensure_secrets(instance: Path) -> dict:
-    path = instance / "dev-secrets.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    data = {"secret_key": secrets.token_hex(32), "token_keys": generate_key(),
-            "client_secret": secrets.token_urlsafe(32), "admin_token": secrets.token_urlsafe(24),
-            "sandbox_secret_key": secrets.token_hex(32)}
-    path.write_text(json.dumps(data, indent=2))
-    path.chmod(0o600)
-    return data
 
 
 def _sandbox_profile(status_url: str) -> dict:
@@ -141,7 +127,7 @@ def main() -> None:
     # file either process creates (the sandbox inherits it), close_tree what is there already.
     os.umask(0o077)
     private_files.close_tree(instance)
-    s = _ensure_secrets(instance)
+    s = demo_secrets.ensure(instance)
     sandbox_config = _write_sandbox_config(instance, s, portal_port)
     os.environ.setdefault("TSUNAGU_SECRET_KEY", s["secret_key"])
     os.environ.setdefault("TSUNAGU_TOKEN_KEYS", s["token_keys"])
